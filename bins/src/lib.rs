@@ -1,0 +1,1 @@
+//! Thin command-line programs: argument parsing and wiring only.

@@ -1,0 +1,3 @@
+//! NetApp ONTAP REST backend for [backupcore::snap::SnapHandler].
+//!
+//! This crate is part of the workspace layout; its capability is being built.
