@@ -301,3 +301,64 @@ where
     recovery_snapshot_search(make().await.as_ref()).await;
     checkage_states(make().await.as_ref()).await;
 }
+
+/// A retention scenario every backend's `clean` must carry out exactly: two years of daily
+/// snapshots under the seed README's policy (31 days, 6 months).
+#[derive(Debug, Clone)]
+pub struct RetentionTable {
+    /// The snapshots, oldest first: one a day at 10:00 UTC, 2024-11-21 to 2026-11-20.
+    pub snapshots: Vec<SnapshotInfo>,
+    /// `snapexpirationdays: 31`, `snapexpirationmonths: 6`.
+    pub policy: Policy,
+    /// 2026-11-21 12:00 UTC.
+    pub now: DateTime<Utc>,
+    /// Ids that must survive, oldest first.
+    pub kept: Vec<String>,
+}
+
+/// The two-year daily table, written out.
+///
+/// With now = 2026-11-21 12:00 UTC:
+/// * daily band (age <= 31 days, taken after 2026-10-21 12:00): 2026-10-22 .. 2026-11-20, 30
+///   snapshots, all kept;
+/// * monthly band (31 days < age <= 186 days, taken after 2026-05-19 12:00): 2026-05-20 ..
+///   2026-10-21; only the newest snapshot of each month survives: 05-31, 06-30, 07-31,
+///   08-31, 09-30. October's newest (10-31) is in the daily band, so 10-01 .. 10-21 go;
+/// * expired (older than 186 days): everything up to 2026-05-19, 545 snapshots, dropped.
+///
+/// 35 of 730 kept.
+pub fn two_year_retention_table(db: &str) -> RetentionTable {
+    let first = DateTime::parse_from_rfc3339("2024-11-21T10:00:00Z")
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|_| Utc::now());
+    let snapshots = (0..730)
+        .map(|d| {
+            let created = first + chrono::Duration::days(d);
+            SnapshotInfo {
+                id: format!("{db}-{}", created.format("%Y%m%dT%H%M%S")),
+                created,
+                clones: 0,
+                space_total: 200 << 30,
+                space_unique: 2 << 30,
+            }
+        })
+        .collect();
+    let mut kept_days: Vec<String> = ["2026-05-31", "2026-06-30", "2026-07-31", "2026-08-31", "2026-09-30"]
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    kept_days.extend((22..=31).map(|d| format!("2026-10-{d:02}")));
+    kept_days.extend((1..=20).map(|d| format!("2026-11-{d:02}")));
+    let kept = kept_days
+        .iter()
+        .map(|d| format!("{db}-{}T100000", d.replace('-', "")))
+        .collect();
+    RetentionTable {
+        snapshots,
+        policy: Policy { days: 31, months: 6 },
+        now: DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|_| Utc::now()),
+        kept,
+    }
+}
