@@ -209,8 +209,9 @@ impl AgeCheck {
     /// `OK: The latest snapshot age 1:02:03 | age=3723s;93600;115200`.
     pub fn line(&self) -> String {
         let perf = format!(
-            "age={}s;{};{}",
-            self.newest_age.map_or(String::new(), |a| a.as_secs().to_string()),
+            "age={};{};{}",
+            // Nagios perfdata: `U` is "could not be determined".
+            self.newest_age.map_or("U".to_string(), |a| format!("{}s", a.as_secs())),
             self.warning.as_secs(),
             self.critical.as_secs()
         );
