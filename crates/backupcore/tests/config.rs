@@ -1,12 +1,13 @@
 //! Loading the original tool's backup.cfg: the seed README's examples, overrides, defaults,
 //! discovery and one-line errors.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use backupcore::config::{
-    discover_in, AutorestoreSettings, Config, ConfigError, DbSettings, GenericSettings,
-    StorageKind,
+    discover_in, AutorestoreSettings, Config, ConfigError, DbSettings, GenericSettings, StorageKind,
 };
 use backupcore::retention::Policy;
 
@@ -76,14 +77,23 @@ fn seed_readme_config_loads_with_original_defaults() {
     assert_eq!(s.dbid, 1433672784);
     assert_eq!(s.recoverywindow, 2);
     assert_eq!(s.parallel, 4);
-    assert_eq!(s.retention, Policy { days: 31, months: 6 });
+    assert_eq!(
+        s.retention,
+        Policy {
+            days: 31,
+            months: 6
+        }
+    );
     assert_eq!(s.schedulebackup, "FREQ=DAILY;BYHOUR=10;BYMINUTE=0");
     assert_eq!(s.schedulearchlog, "FREQ=HOURLY;BYHOUR=21");
     // Original defaults for keys the README leaves out.
     assert!(s.dosnapshot && s.gimanaged && s.backupjobenabled);
     assert!(!s.registercatalog && !s.hasdataguard);
     assert_eq!(s.sectionsize, None);
-    assert_eq!(s.customverifydate, "select max(time_dp) from sys.smon_scn_time");
+    assert_eq!(
+        s.customverifydate,
+        "select max(time_dp) from sys.smon_scn_time"
+    );
     assert_eq!((s.autorestorethread, s.autorestoreinstancenumber), (1, 1));
     assert!(s.autorestoreenabled);
 
@@ -92,14 +102,21 @@ fn seed_readme_config_loads_with_original_defaults() {
     assert_eq!(g.backup_area("orcl"), PathBuf::from("/nfs/backup/orcl"));
     // tnsadmin is relative to the config file's directory.
     let tns = g.tnsadmin.unwrap();
-    assert!(tns.ends_with("tns.demo") && tns.starts_with(dir.path()), "{tns:?}");
+    assert!(
+        tns.ends_with("tns.demo") && tns.starts_with(dir.path()),
+        "{tns:?}"
+    );
     assert_eq!(
         g.oraclehome,
         Some(PathBuf::from("/u01/app/oracle/product/12.1.0.2/db"))
     );
     assert_eq!(g.maxlockwait, Duration::from_secs(30 * 60));
     assert_eq!(g.logretention, Duration::from_secs(20 * 86400));
-    assert_eq!(g.storage, StorageKind::Reflink, "no storage key: the embedded default");
+    assert_eq!(
+        g.storage,
+        StorageKind::Reflink,
+        "no storage key: the embedded default"
+    );
     assert_eq!(
         db.require_in("zfssa", "url").unwrap().as_str(),
         "https://zfssa.example.com:215"
@@ -109,7 +126,11 @@ fn seed_readme_config_loads_with_original_defaults() {
 #[test]
 fn sample_configs_load_every_key() {
     for (file, storage, dbs) in [
-        ("backup.zfssa.cfg", StorageKind::Zfssa, vec!["orcl", "olddb"]),
+        (
+            "backup.zfssa.cfg",
+            StorageKind::Zfssa,
+            vec!["orcl", "olddb"],
+        ),
         ("backup.netapp.cfg", StorageKind::Netapp, vec!["cdb1"]),
         ("backup.local.cfg", StorageKind::Reflink, vec!["orcl"]),
     ] {
@@ -152,8 +173,14 @@ fn per_database_overrides() {
     let cfg = Config::load_with(&examples_dir().join("backup.zfssa.cfg"), None).unwrap();
     let orcl = cfg.database("orcl").unwrap();
     let old = cfg.database("olddb").unwrap();
-    assert_eq!(orcl.require_in("zfssa", "pool").unwrap().as_str(), "disk-pool1");
-    assert_eq!(old.require_in("zfssa", "pool").unwrap().as_str(), "oldpool-0");
+    assert_eq!(
+        orcl.require_in("zfssa", "pool").unwrap().as_str(),
+        "disk-pool1"
+    );
+    assert_eq!(
+        old.require_in("zfssa", "pool").unwrap().as_str(),
+        "oldpool-0"
+    );
     assert_eq!(
         old.require_in("zfssa", "project").unwrap().as_str(),
         "databases-11g-backup"
@@ -169,7 +196,10 @@ fn per_database_overrides() {
         GenericSettings::for_db(&orcl).unwrap().oraclehome,
         Some(PathBuf::from("/u01/app/oracle/product/12.1.0.2/db"))
     );
-    assert_eq!(DbSettings::load(&old).unwrap().sectionsize.as_deref(), Some("32G"));
+    assert_eq!(
+        DbSettings::load(&old).unwrap().sectionsize.as_deref(),
+        Some("32G")
+    );
     assert_eq!(DbSettings::load(&orcl).unwrap().sectionsize, None);
     assert_eq!(DbSettings::load(&old).unwrap().autorestorethread, 3);
 }
@@ -203,7 +233,10 @@ fn percent_and_interpolation() {
         "[generic]\nbackupdest: /nfs/backup\nformat: %%d_%%U\nlogs: %(backupdest)s/logs\n",
     );
     assert_eq!(cfg.require("generic", "format").unwrap().as_str(), "%d_%U");
-    assert_eq!(cfg.require("generic", "logs").unwrap().as_str(), "/nfs/backup/logs");
+    assert_eq!(
+        cfg.require("generic", "logs").unwrap().as_str(),
+        "/nfs/backup/logs"
+    );
     let (_d, cfg) = load_text("[generic]\nbackupdest: /x\nbad: 100%\n");
     let err = cfg.require("generic", "bad").unwrap_err().to_string();
     assert!(err.contains("backup.cfg: [generic] bad:"), "{err}");
@@ -212,13 +245,28 @@ fn percent_and_interpolation() {
 #[test]
 fn storage_from_original_snapper_keys() {
     for (lines, want) in [
-        ("snappermodule: zfssa\nsnapperclass: ZFSSA\n", Ok(StorageKind::Zfssa)),
-        ("snappermodule: netapp\nsnapperclass: Netapp\n", Ok(StorageKind::Netapp)),
+        (
+            "snappermodule: zfssa\nsnapperclass: ZFSSA\n",
+            Ok(StorageKind::Zfssa),
+        ),
+        (
+            "snappermodule: netapp\nsnapperclass: Netapp\n",
+            Ok(StorageKind::Netapp),
+        ),
         ("storage: btrfs\n", Ok(StorageKind::Btrfs)),
-        ("storage: ZFSSA\nsnappermodule: zfssa\n", Ok(StorageKind::Zfssa)),
+        (
+            "storage: ZFSSA\nsnappermodule: zfssa\n",
+            Ok(StorageKind::Zfssa),
+        ),
         ("snappermodule: softnas\n", Err("SoftNAS is not supported")),
-        ("storage: tape\n", Err("[generic] storage = 'tape': unknown storage")),
-        ("storage: btrfs\nsnappermodule: zfssa\n", Err("contradicts snappermodule")),
+        (
+            "storage: tape\n",
+            Err("[generic] storage = 'tape': unknown storage"),
+        ),
+        (
+            "storage: btrfs\nsnappermodule: zfssa\n",
+            Err("contradicts snappermodule"),
+        ),
     ] {
         let (_d, cfg) = load_text(&format!("[generic]\nbackupdest: /b\n{lines}"));
         let got = GenericSettings::for_file(&cfg).map(|g| g.storage);
@@ -244,7 +292,10 @@ fn error_missing_file() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("nope.cfg");
     let e = one_line(&Config::load_with(&p, None).unwrap_err());
-    assert!(e.contains(&p.display().to_string()) && e.contains("not found"), "{e}");
+    assert!(
+        e.contains(&p.display().to_string()) && e.contains("not found"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -335,12 +386,18 @@ fn discovery_order() {
     let d = |cli: Option<&str>, env: Option<&str>| {
         discover_in(cli.map(Path::new), env.map(Into::into), cwd)
     };
-    assert_eq!(d(Some("cli.cfg"), Some("env.cfg")).unwrap(), cwd.join("cli.cfg"));
+    assert_eq!(
+        d(Some("cli.cfg"), Some("env.cfg")).unwrap(),
+        cwd.join("cli.cfg")
+    );
     assert_eq!(d(None, Some("env.cfg")).unwrap(), cwd.join("env.cfg"));
     assert_eq!(d(None, None).unwrap(), cwd.join("backup.cfg"));
     assert_eq!(d(None, Some("")).unwrap(), cwd.join("backup.cfg"));
     let e = one_line(&d(None, Some("missing.cfg")).unwrap_err());
-    assert!(e.contains("missing.cfg") && e.contains("BACKUPCONFIG"), "{e}");
+    assert!(
+        e.contains("missing.cfg") && e.contains("BACKUPCONFIG"),
+        "{e}"
+    );
     let e = one_line(&d(Some("gone.cfg"), None).unwrap_err());
     assert!(e.contains("gone.cfg") && e.contains("--config"), "{e}");
     std::fs::remove_file(cwd.join("backup.cfg")).unwrap();

@@ -1,6 +1,8 @@
 //! The in-memory backend passes the conformance suite; `clean` over it carries out the
 //! retention plan exactly and reports failed drops.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use std::sync::Arc;
 
 use backupcore::snap::conformance::{self, two_year_retention_table};
@@ -11,8 +13,10 @@ use chrono::{DateTime, Utc};
 
 #[tokio::test]
 async fn conformance_suite() {
-    conformance::run_all(|| async { Box::new(MemorySnapHandler::new("orcl")) as Box<dyn SnapHandler> })
-        .await;
+    conformance::run_all(|| async {
+        Box::new(MemorySnapHandler::new("orcl")) as Box<dyn SnapHandler>
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -23,17 +27,27 @@ async fn two_year_table_through_clean() {
     for s in &table.snapshots {
         storage.insert_snapshot("orcl", s.clone());
     }
-    let report = ops::clean(&h, table.policy, table.now, false).await.unwrap();
+    let report = ops::clean(&h, table.policy, table.now, false)
+        .await
+        .unwrap();
     assert!(!report.any_failed());
     assert_eq!(report.entries.len(), 730);
     assert_eq!(report.dropped().len(), 730 - 35);
     assert_eq!(storage.snapshot_ids("orcl"), table.kept);
     // Nothing but listing and the planned drops reached the storage.
     let calls = storage.calls();
-    assert_eq!(calls.iter().filter(|c| c.starts_with("drop_snapshot ")).count(), 695);
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.starts_with("drop_snapshot "))
+            .count(),
+        695
+    );
     assert_eq!(calls.len(), 696);
     // A second run drops nothing.
-    let again = ops::clean(&h, table.policy, table.now, false).await.unwrap();
+    let again = ops::clean(&h, table.policy, table.now, false)
+        .await
+        .unwrap();
     assert!(again.dropped().is_empty());
 }
 
@@ -55,20 +69,35 @@ async fn clean_reports_drop_failed_and_goes_on() {
             message: "appliance busy".into(),
         },
     );
-    let report = ops::clean(&h, table.policy, table.now, false).await.unwrap();
+    let report = ops::clean(&h, table.policy, table.now, false)
+        .await
+        .unwrap();
     assert!(report.any_failed());
     let lines: Vec<String> = report.entries.iter().map(|e| e.line()).collect();
     assert!(lines[1].ends_with(" DROP FAILED"), "{}", lines[1]);
     assert!(lines[0].ends_with(" dropped"), "{}", lines[0]);
-    assert!(lines[4].ends_with(" valid"), "the newest stays: {}", lines[4]);
+    assert!(
+        lines[4].ends_with(" valid"),
+        "the newest stays: {}",
+        lines[4]
+    );
     match &report.entries[1].status {
-        CleanStatus::DropFailed(msg) => assert!(msg.contains("appliance busy") && msg.contains("500"), "{msg}"),
+        CleanStatus::DropFailed(msg) => assert!(
+            msg.contains("appliance busy") && msg.contains("500"),
+            "{msg}"
+        ),
         other => panic!("{other:?}"),
     }
-    assert_eq!(storage.snapshot_ids("orcl"), vec![victim, table.snapshots[4].id.clone()]);
+    assert_eq!(
+        storage.snapshot_ids("orcl"),
+        vec![victim, table.snapshots[4].id.clone()]
+    );
     assert_eq!(
         lines[0],
-        format!("{} [2024-11-21 10:00:00 UTC] total=200GB unique=2GB clones=0 dropped", table.snapshots[0].id)
+        format!(
+            "{} [2024-11-21 10:00:00 UTC] total=200GB unique=2GB clones=0 dropped",
+            table.snapshots[0].id
+        )
     );
 }
 
@@ -82,7 +111,11 @@ async fn clean_dry_run_touches_nothing() {
     }
     let report = ops::clean(&h, table.policy, table.now, true).await.unwrap();
     assert_eq!(
-        report.entries.iter().filter(|e| e.status == CleanStatus::WouldDrop).count(),
+        report
+            .entries
+            .iter()
+            .filter(|e| e.status == CleanStatus::WouldDrop)
+            .count(),
         695
     );
     assert_eq!(storage.snapshot_ids("orcl").len(), 730);
@@ -111,8 +144,16 @@ async fn creation_times_come_from_the_storage_clock() {
     h.create_snapshot("orcl-20261121T111500").await.unwrap();
     let s = h.list_snapshots().await.unwrap();
     assert_eq!(s[0].created, at);
-    let check = ops::check_age(&s, std::time::Duration::from_secs(3600), std::time::Duration::from_secs(7200), at + chrono::Duration::seconds(237));
-    assert_eq!(check.line(), "OK: The latest snapshot age 0:03:57 | age=237s;3600;7200");
+    let check = ops::check_age(
+        &s,
+        std::time::Duration::from_secs(3600),
+        std::time::Duration::from_secs(7200),
+        at + chrono::Duration::seconds(237),
+    );
+    assert_eq!(
+        check.line(),
+        "OK: The latest snapshot age 0:03:57 | age=237s;3600;7200"
+    );
     assert_eq!(check.state.exit_code(), 0);
 }
 
@@ -120,8 +161,19 @@ async fn creation_times_come_from_the_storage_clock() {
 fn age_formatting_like_python_timedelta() {
     use std::time::Duration;
     assert_eq!(ops::format_age(Duration::from_secs(0)), "0:00:00");
-    assert_eq!(ops::format_age(Duration::from_secs(86400 + 2 * 3600 + 3 * 60 + 4)), "1 day, 2:03:04");
-    assert_eq!(ops::format_age(Duration::from_secs(3 * 86400)), "3 days, 0:00:00");
-    let none = ops::check_age(&[], Duration::from_secs(1), Duration::from_secs(2), Utc::now());
+    assert_eq!(
+        ops::format_age(Duration::from_secs(86400 + 2 * 3600 + 3 * 60 + 4)),
+        "1 day, 2:03:04"
+    );
+    assert_eq!(
+        ops::format_age(Duration::from_secs(3 * 86400)),
+        "3 days, 0:00:00"
+    );
+    let none = ops::check_age(
+        &[],
+        Duration::from_secs(1),
+        Duration::from_secs(2),
+        Utc::now(),
+    );
     assert_eq!(none.line(), "CRITICAL: No snapshots found | age=U;1;2");
 }

@@ -1,5 +1,7 @@
 //! Retention: the original's semantics, our safety rules, edge cases and properties.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use std::collections::{BTreeSet, HashMap};
 
 use backupcore::retention::{plan, Candidate, Decision, Policy, Reason};
@@ -18,7 +20,11 @@ fn run(snaps: &[(&str, &str, u32)], policy: Policy, now: &str) -> Vec<(String, R
         .collect();
     let cands: Vec<Candidate<'_>> = owned
         .iter()
-        .map(|(id, created, clones)| Candidate { id, created: *created, clones: *clones })
+        .map(|(id, created, clones)| Candidate {
+            id,
+            created: *created,
+            clones: *clones,
+        })
         .collect();
     plan(&cands, policy, t(now))
         .into_iter()
@@ -36,28 +42,59 @@ fn two_year_daily_table() {
     let cands: Vec<_> = table.snapshots.iter().map(|s| s.candidate()).collect();
     let p = plan(&cands, table.policy, table.now);
     assert_eq!(p.len(), 730);
-    let kept: Vec<&str> = p.iter().filter(|d| d.keep()).map(|d| d.id.as_str()).collect();
+    let kept: Vec<&str> = p
+        .iter()
+        .filter(|d| d.keep())
+        .map(|d| d.id.as_str())
+        .collect();
     // Written out: the five month-ends of the monthly band, then the 30 days of the daily band.
     let expected = [
-        "orcl-20260531T100000", "orcl-20260630T100000", "orcl-20260731T100000",
-        "orcl-20260831T100000", "orcl-20260930T100000",
-        "orcl-20261022T100000", "orcl-20261023T100000", "orcl-20261024T100000",
-        "orcl-20261025T100000", "orcl-20261026T100000", "orcl-20261027T100000",
-        "orcl-20261028T100000", "orcl-20261029T100000", "orcl-20261030T100000",
-        "orcl-20261031T100000", "orcl-20261101T100000", "orcl-20261102T100000",
-        "orcl-20261103T100000", "orcl-20261104T100000", "orcl-20261105T100000",
-        "orcl-20261106T100000", "orcl-20261107T100000", "orcl-20261108T100000",
-        "orcl-20261109T100000", "orcl-20261110T100000", "orcl-20261111T100000",
-        "orcl-20261112T100000", "orcl-20261113T100000", "orcl-20261114T100000",
-        "orcl-20261115T100000", "orcl-20261116T100000", "orcl-20261117T100000",
-        "orcl-20261118T100000", "orcl-20261119T100000", "orcl-20261120T100000",
+        "orcl-20260531T100000",
+        "orcl-20260630T100000",
+        "orcl-20260731T100000",
+        "orcl-20260831T100000",
+        "orcl-20260930T100000",
+        "orcl-20261022T100000",
+        "orcl-20261023T100000",
+        "orcl-20261024T100000",
+        "orcl-20261025T100000",
+        "orcl-20261026T100000",
+        "orcl-20261027T100000",
+        "orcl-20261028T100000",
+        "orcl-20261029T100000",
+        "orcl-20261030T100000",
+        "orcl-20261031T100000",
+        "orcl-20261101T100000",
+        "orcl-20261102T100000",
+        "orcl-20261103T100000",
+        "orcl-20261104T100000",
+        "orcl-20261105T100000",
+        "orcl-20261106T100000",
+        "orcl-20261107T100000",
+        "orcl-20261108T100000",
+        "orcl-20261109T100000",
+        "orcl-20261110T100000",
+        "orcl-20261111T100000",
+        "orcl-20261112T100000",
+        "orcl-20261113T100000",
+        "orcl-20261114T100000",
+        "orcl-20261115T100000",
+        "orcl-20261116T100000",
+        "orcl-20261117T100000",
+        "orcl-20261118T100000",
+        "orcl-20261119T100000",
+        "orcl-20261120T100000",
     ];
     assert_eq!(kept, expected);
     assert_eq!(table.kept, expected, "the shared fixture says the same");
     let count = |r: Reason| p.iter().filter(|d| d.reason == r).count();
     assert_eq!(count(Reason::WithinDays), 30);
     assert_eq!(count(Reason::NewestOfMonth), 5);
-    assert_eq!(count(Reason::NotNewestOfMonth), 150, "2026-05-20 .. 2026-10-21 less 5");
+    assert_eq!(
+        count(Reason::NotNewestOfMonth),
+        150,
+        "2026-05-20 .. 2026-10-21 less 5"
+    );
     assert_eq!(count(Reason::Expired), 545, "2024-11-21 .. 2026-05-19");
 }
 
@@ -77,7 +114,10 @@ fn days_and_months_zero_keep_only_the_newest() {
         Policy { days: 0, months: 0 },
         "2026-01-03T00:00:01Z",
     );
-    assert_eq!(reasons(&r), vec![Reason::Expired, Reason::Expired, Reason::Newest]);
+    assert_eq!(
+        reasons(&r),
+        vec![Reason::Expired, Reason::Expired, Reason::Newest]
+    );
 }
 
 #[test]
@@ -91,7 +131,10 @@ fn months_zero_drops_everything_past_days() {
         Policy { days: 2, months: 0 },
         "2026-02-10T00:00:00Z",
     );
-    assert_eq!(reasons(&r), vec![Reason::Expired, Reason::Expired, Reason::WithinDays]);
+    assert_eq!(
+        reasons(&r),
+        vec![Reason::Expired, Reason::Expired, Reason::WithinDays]
+    );
 }
 
 #[test]
@@ -128,7 +171,10 @@ fn month_and_year_boundaries_are_utc_calendar_months() {
             ("jan01", "2027-01-01T00:00:00Z", 0),
             ("new", "2027-06-01T00:00:00Z", 0),
         ],
-        Policy { days: 1, months: 24 },
+        Policy {
+            days: 1,
+            months: 24,
+        },
         "2027-06-01T12:00:00Z",
     );
     assert_eq!(
@@ -144,18 +190,35 @@ fn month_and_year_boundaries_are_utc_calendar_months() {
     );
     // Same month number, different years, next to each other: both are month-ends.
     let r = run(
-        &[("y1", "2025-01-15T00:00:00Z", 0), ("y2", "2026-01-10T00:00:00Z", 0), ("n", "2026-03-01T00:00:00Z", 0)],
-        Policy { days: 1, months: 30 },
+        &[
+            ("y1", "2025-01-15T00:00:00Z", 0),
+            ("y2", "2026-01-10T00:00:00Z", 0),
+            ("n", "2026-03-01T00:00:00Z", 0),
+        ],
+        Policy {
+            days: 1,
+            months: 30,
+        },
         "2026-03-02T00:00:00Z",
     );
-    assert_eq!(reasons(&r), vec![Reason::NewestOfMonth, Reason::NewestOfMonth, Reason::WithinDays]);
+    assert_eq!(
+        reasons(&r),
+        vec![
+            Reason::NewestOfMonth,
+            Reason::NewestOfMonth,
+            Reason::WithinDays
+        ]
+    );
 }
 
 #[test]
 fn band_edges_are_inclusive_like_the_original() {
     // age == days: kept by the daily band; one second more: monthly band.
     let now = "2026-03-11T00:00:00Z";
-    let p = Policy { days: 10, months: 1 };
+    let p = Policy {
+        days: 10,
+        months: 1,
+    };
     let r = run(
         &[
             ("a00", "2026-02-28T23:00:00Z", 0),
@@ -168,14 +231,40 @@ fn band_edges_are_inclusive_like_the_original() {
     );
     assert_eq!(
         reasons(&r),
-        vec![Reason::NotNewestOfMonth, Reason::NewestOfMonth, Reason::WithinDays, Reason::WithinDays]
+        vec![
+            Reason::NotNewestOfMonth,
+            Reason::NewestOfMonth,
+            Reason::WithinDays,
+            Reason::WithinDays
+        ]
     );
-    let r = run(&[("a", "2026-02-28T23:59:59Z", 0), ("z", "2026-03-10T00:00:00Z", 0)], p, now);
+    let r = run(
+        &[
+            ("a", "2026-02-28T23:59:59Z", 0),
+            ("z", "2026-03-10T00:00:00Z", 0),
+        ],
+        p,
+        now,
+    );
     assert_eq!(reasons(&r)[0], Reason::NewestOfMonth);
     // age == months*31 days: still monthly; one second more: expired.
-    let r = run(&[("a", "2026-02-08T00:00:00Z", 0), ("z", "2026-03-10T00:00:00Z", 0)], p, now);
+    let r = run(
+        &[
+            ("a", "2026-02-08T00:00:00Z", 0),
+            ("z", "2026-03-10T00:00:00Z", 0),
+        ],
+        p,
+        now,
+    );
     assert_eq!(reasons(&r)[0], Reason::NewestOfMonth);
-    let r = run(&[("a", "2026-02-07T23:59:59Z", 0), ("z", "2026-03-10T00:00:00Z", 0)], p, now);
+    let r = run(
+        &[
+            ("a", "2026-02-07T23:59:59Z", 0),
+            ("z", "2026-03-10T00:00:00Z", 0),
+        ],
+        p,
+        now,
+    );
     assert_eq!(reasons(&r)[0], Reason::Expired);
 }
 
@@ -190,7 +279,10 @@ fn clones_and_the_newest_are_never_dropped() {
         Policy { days: 1, months: 1 },
         "2026-01-01T00:00:00Z",
     );
-    assert_eq!(reasons(&r), vec![Reason::HasClones, Reason::Expired, Reason::Newest]);
+    assert_eq!(
+        reasons(&r),
+        vec![Reason::HasClones, Reason::Expired, Reason::Newest]
+    );
 }
 
 #[test]
@@ -204,7 +296,10 @@ fn clock_skew_future_snapshots_are_kept() {
         Policy { days: 0, months: 0 },
         "2026-05-01T00:00:00Z",
     );
-    assert_eq!(reasons(&r), vec![Reason::Expired, Reason::WithinDays, Reason::WithinDays]);
+    assert_eq!(
+        reasons(&r),
+        vec![Reason::Expired, Reason::WithinDays, Reason::WithinDays]
+    );
 }
 
 #[test]
@@ -215,12 +310,22 @@ fn order_is_by_creation_then_id_whatever_the_input_order() {
             ("c", "2025-12-01T00:00:00Z", 0),
             ("a", "2026-01-01T00:00:00Z", 0),
         ],
-        Policy { days: 0, months: 12 },
+        Policy {
+            days: 0,
+            months: 12,
+        },
         "2026-02-01T00:00:00Z",
     );
     let ids: Vec<_> = r.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(ids, vec!["c", "a", "b"]);
-    assert_eq!(reasons(&r), vec![Reason::NewestOfMonth, Reason::NotNewestOfMonth, Reason::NewestOfMonth]);
+    assert_eq!(
+        reasons(&r),
+        vec![
+            Reason::NewestOfMonth,
+            Reason::NotNewestOfMonth,
+            Reason::NewestOfMonth
+        ]
+    );
 }
 
 // ---- properties ----
@@ -242,7 +347,11 @@ prop_compose! {
 fn plan_of(snaps: &[(String, DateTime<Utc>, u32)], policy: Policy) -> Vec<Decision> {
     let c: Vec<_> = snaps
         .iter()
-        .map(|(id, created, clones)| Candidate { id, created: *created, clones: *clones })
+        .map(|(id, created, clones)| Candidate {
+            id,
+            created: *created,
+            clones: *clones,
+        })
         .collect();
     plan(&c, policy, base())
 }

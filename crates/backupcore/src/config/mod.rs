@@ -372,10 +372,7 @@ impl<'a> DbConfig<'a> {
                 file: self.cfg.path.clone(),
                 section: section.to_string(),
                 key: key.to_ascii_lowercase(),
-                hint: format!(
-                    "; set it there or as {section}{key} in [{}]",
-                    self.name
-                ),
+                hint: format!("; set it there or as {section}{key} in [{}]", self.name),
             })
     }
 }

@@ -136,10 +136,18 @@ impl GenericSettings {
     fn load(s: Scope<'_>) -> Result<GenericSettings, ConfigError> {
         const G: &str = "generic";
         let backupdest = s.require(G, "backupdest")?.as_path()?;
-        let warningsnapage =
-            s.duration(G, "warningsnapage", TimeUnit::Hours, Duration::from_secs(26 * 3600))?;
-        let criticalsnapage =
-            s.duration(G, "criticalsnapage", TimeUnit::Hours, Duration::from_secs(32 * 3600))?;
+        let warningsnapage = s.duration(
+            G,
+            "warningsnapage",
+            TimeUnit::Hours,
+            Duration::from_secs(26 * 3600),
+        )?;
+        let criticalsnapage = s.duration(
+            G,
+            "criticalsnapage",
+            TimeUnit::Hours,
+            Duration::from_secs(32 * 3600),
+        )?;
         if criticalsnapage < warningsnapage {
             if let Some(v) = s.get(G, "criticalsnapage")? {
                 return Err(v.invalid("must not be less than warningsnapage"));
@@ -207,7 +215,9 @@ fn storage_kind(s: Scope<'_>) -> Result<StorageKind, ConfigError> {
     match (explicit, module) {
         (Some(a), Some(b)) if a != b => {
             let v = s.require("generic", "storage")?;
-            Err(v.invalid(format!("contradicts snappermodule ({b}); keep one of the two")))
+            Err(v.invalid(format!(
+                "contradicts snappermodule ({b}); keep one of the two"
+            )))
         }
         (Some(a), _) | (None, Some(a)) => Ok(a),
         (None, None) => Ok(StorageKind::Reflink),
@@ -331,9 +341,8 @@ impl AutorestoreSettings {
     pub fn for_db(db: &DbConfig<'_>) -> Result<AutorestoreSettings, ConfigError> {
         const A: &str = "autorestore";
         let s = Scope::Db(*db);
-        let number = |k: &str| -> Result<u32, ConfigError> {
-            s.get(A, k)?.map_or(Ok(0), |v| v.as_u32())
-        };
+        let number =
+            |k: &str| -> Result<u32, ConfigError> { s.get(A, k)?.map_or(Ok(0), |v| v.as_u32()) };
         Ok(AutorestoreSettings {
             destination: s.require(A, "autorestoredestination")?.as_path()?,
             clonename: s

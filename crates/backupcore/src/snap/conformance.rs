@@ -33,7 +33,10 @@ async fn create(h: &dyn SnapHandler, i: u32) -> SnapshotInfo {
         .create_snapshot(&name)
         .await
         .unwrap_or_else(|e| panic!("create_snapshot({name}) failed: {e}"));
-    assert_eq!(id, name, "create_snapshot must return the name it was given");
+    assert_eq!(
+        id, name,
+        "create_snapshot must return the name it was given"
+    );
     find(h, &id)
         .await
         .unwrap_or_else(|| panic!("snapshot {id} not listed after create_snapshot"))
@@ -57,12 +60,19 @@ async fn ids(h: &dyn SnapHandler) -> Vec<String> {
 }
 
 fn latest(snaps: &[&SnapshotInfo]) -> DateTime<Utc> {
-    snaps.iter().map(|s| s.created).max().unwrap_or_else(Utc::now)
+    snaps
+        .iter()
+        .map(|s| s.created)
+        .max()
+        .unwrap_or_else(Utc::now)
 }
 
 /// Create, list (UTC creation time near now, no clones), drop.
 pub async fn snapshot_lifecycle(h: &dyn SnapHandler) {
-    assert!(ids(h).await.is_empty(), "a fresh filesystem must have no snapshots");
+    assert!(
+        ids(h).await.is_empty(),
+        "a fresh filesystem must have no snapshots"
+    );
     let before = Utc::now() - chrono::Duration::minutes(10);
     let s = create(h, 1).await;
     let after = Utc::now() + chrono::Duration::minutes(10);
@@ -111,7 +121,10 @@ pub async fn clone_lifecycle(h: &dyn SnapHandler) {
     assert_eq!(c.origin, s.id);
     assert!(!c.mount_point.is_empty(), "a clone has a mount point");
 
-    let clones = h.list_clones().await.unwrap_or_else(|e| panic!("list_clones failed: {e}"));
+    let clones = h
+        .list_clones()
+        .await
+        .unwrap_or_else(|e| panic!("list_clones failed: {e}"));
     assert!(
         clones.iter().any(|x| x.name == name && x.origin == s.id),
         "clone {name} of {} not in list_clones: {clones:?}",
@@ -124,10 +137,15 @@ pub async fn clone_lifecycle(h: &dyn SnapHandler) {
         .filesystem_info(Some(&name))
         .await
         .unwrap_or_else(|e| panic!("filesystem_info({name}) failed: {e}"));
-    let origin = fs.origin.expect("filesystem_info of a clone names its origin");
+    let origin = fs
+        .origin
+        .expect("filesystem_info of a clone names its origin");
     assert_eq!(origin.snapshot, s.id);
     assert_eq!(origin.filesystem, h.database());
-    let mount = h.mount_string(&name).await.unwrap_or_else(|e| panic!("mount_string failed: {e}"));
+    let mount = h
+        .mount_string(&name)
+        .await
+        .unwrap_or_else(|e| panic!("mount_string failed: {e}"));
     assert!(
         mount.contains(&fs.mount_point),
         "mount string {mount} must contain the mount point {}",
@@ -139,18 +157,30 @@ pub async fn clone_lifecycle(h: &dyn SnapHandler) {
         matches!(err, Err(SnapError::HasClones { .. })),
         "dropping a snapshot with a clone must fail with HasClones, got {err:?}"
     );
-    assert!(find(h, &s.id).await.is_some(), "refused drop must leave the snapshot");
+    assert!(
+        find(h, &s.id).await.is_some(),
+        "refused drop must leave the snapshot"
+    );
 
-    h.drop_clone(&name).await.unwrap_or_else(|e| panic!("drop_clone({name}) failed: {e}"));
+    h.drop_clone(&name)
+        .await
+        .unwrap_or_else(|e| panic!("drop_clone({name}) failed: {e}"));
     let clones = h.list_clones().await.expect("list_clones");
-    assert!(clones.iter().all(|x| x.name != name), "dropped clone still listed");
+    assert!(
+        clones.iter().all(|x| x.name != name),
+        "dropped clone still listed"
+    );
     assert_eq!(find(h, &s.id).await.expect("listed").clones, 0);
-    h.drop_snapshot(&s.id).await.expect("snapshot drops once its clone is gone");
+    h.drop_snapshot(&s.id)
+        .await
+        .expect("snapshot drops once its clone is gone");
 }
 
 /// Cloning a snapshot that does not exist is `NotFound` and creates nothing.
 pub async fn clone_missing_snapshot(h: &dyn SnapHandler) {
-    let err = h.clone_snapshot(&snap_name(h, 98), &clone_name(h, "missing")).await;
+    let err = h
+        .clone_snapshot(&snap_name(h, 98), &clone_name(h, "missing"))
+        .await;
     assert!(
         matches!(err, Err(SnapError::NotFound { .. })),
         "cloning a missing snapshot must be NotFound, got {err:?}"
@@ -167,7 +197,10 @@ pub async fn drop_clone_refuses_non_clone(h: &dyn SnapHandler) {
         matches!(err, Err(SnapError::NotOurClone { .. })),
         "drop_clone of the database's own filesystem must be refused, got {err:?}"
     );
-    assert!(h.filesystem_info(None).await.is_ok(), "own filesystem must survive");
+    assert!(
+        h.filesystem_info(None).await.is_ok(),
+        "own filesystem must survive"
+    );
     assert!(find(h, &s.id).await.is_some(), "snapshots must survive");
 }
 
@@ -182,11 +215,20 @@ pub async fn drop_missing_clone(h: &dyn SnapHandler) {
 
 /// The database's own filesystem: named after the database, not a clone, mountable.
 pub async fn own_filesystem(h: &dyn SnapHandler) {
-    let fs = h.filesystem_info(None).await.unwrap_or_else(|e| panic!("filesystem_info failed: {e}"));
+    let fs = h
+        .filesystem_info(None)
+        .await
+        .unwrap_or_else(|e| panic!("filesystem_info failed: {e}"));
     assert_eq!(fs.name, h.database());
-    assert!(fs.origin.is_none(), "the database's own filesystem is not a clone");
+    assert!(
+        fs.origin.is_none(),
+        "the database's own filesystem is not a clone"
+    );
     assert!(!fs.mount_point.is_empty());
-    let mount = h.mount_string(h.database()).await.expect("mount_string of own filesystem");
+    let mount = h
+        .mount_string(h.database())
+        .await
+        .expect("mount_string of own filesystem");
     assert!(mount.contains(&fs.mount_point));
 }
 
@@ -198,7 +240,10 @@ pub async fn create_volume_existing(h: &dyn SnapHandler) {
         matches!(err, Err(SnapError::AlreadyExists { .. })),
         "create_volume over an existing filesystem must be AlreadyExists, got {err:?}"
     );
-    assert!(find(h, &s.id).await.is_some(), "existing snapshots must survive");
+    assert!(
+        find(h, &s.id).await.is_some(),
+        "existing snapshots must survive"
+    );
 }
 
 /// `clean` follows the retention plan: a dry run drops nothing; a real run keeps the cloned
@@ -208,15 +253,23 @@ pub async fn clean_by_retention(h: &dyn SnapHandler) {
     let b = create(h, 2).await;
     let c = create(h, 3).await;
     let clone = clone_name(h, "clean");
-    h.clone_snapshot(&a.id, &clone).await.expect("clone for clean");
+    h.clone_snapshot(&a.id, &clone)
+        .await
+        .expect("clone for clean");
     let now = latest(&[&a, &b, &c]) + chrono::Duration::days(40);
     let policy = Policy { days: 0, months: 0 };
 
-    let dry = ops::clean(h, policy, now, true).await.expect("clean --dry-run");
+    let dry = ops::clean(h, policy, now, true)
+        .await
+        .expect("clean --dry-run");
     let statuses: Vec<_> = dry.entries.iter().map(|e| e.status.clone()).collect();
     assert_eq!(
         statuses,
-        vec![CleanStatus::HasClone, CleanStatus::WouldDrop, CleanStatus::Valid],
+        vec![
+            CleanStatus::HasClone,
+            CleanStatus::WouldDrop,
+            CleanStatus::Valid
+        ],
         "dry-run plan"
     );
     assert_eq!(ids(h).await.len(), 3, "a dry run must drop nothing");
@@ -239,7 +292,9 @@ pub async fn autoclone_newest_old_enough(h: &dyn SnapHandler) {
         matches!(err, Err(AutocloneError::NoSuitableSnapshot { .. })),
         "no snapshot is 48 h old, got {err:?}"
     );
-    let (src, clone) = ops::autoclone(h, Duration::ZERO, &name, now).await.expect("autoclone");
+    let (src, clone) = ops::autoclone(h, Duration::ZERO, &name, now)
+        .await
+        .expect("autoclone");
     assert_eq!(src.id, b.id, "autoclone must pick the newest snapshot");
     assert_eq!(clone.origin, b.id);
     h.drop_clone(&name).await.expect("drop autoclone");
@@ -253,7 +308,9 @@ pub async fn recovery_snapshot_search(h: &dyn SnapHandler) {
         .await
         .expect("recovery_snapshot");
     assert_eq!(found.map(|s| s.id), Some(a.id.clone()));
-    let found = ops::recovery_snapshot(h, b.created).await.expect("recovery_snapshot");
+    let found = ops::recovery_snapshot(h, b.created)
+        .await
+        .expect("recovery_snapshot");
     let expect = if a.created == b.created { &a.id } else { &b.id };
     assert_eq!(found.map(|s| s.id).as_ref(), Some(expect));
     let found = ops::recovery_snapshot(h, b.created + chrono::Duration::seconds(1))
@@ -268,7 +325,10 @@ pub async fn checkage_states(h: &dyn SnapHandler) {
     let warn = Duration::from_secs(26 * 3600);
     let crit = Duration::from_secs(32 * 3600);
     let empty = h.list_snapshots().await.expect("list");
-    assert_eq!(ops::check_age(&empty, warn, crit, Utc::now()).state, NagiosState::Critical);
+    assert_eq!(
+        ops::check_age(&empty, warn, crit, Utc::now()).state,
+        NagiosState::Critical
+    );
     let s = create(h, 1).await;
     let snaps = h.list_snapshots().await.expect("list");
     for (hours, want) in [
@@ -276,7 +336,12 @@ pub async fn checkage_states(h: &dyn SnapHandler) {
         (27, NagiosState::Warning),
         (33, NagiosState::Critical),
     ] {
-        let got = ops::check_age(&snaps, warn, crit, s.created + chrono::Duration::hours(hours));
+        let got = ops::check_age(
+            &snaps,
+            warn,
+            crit,
+            s.created + chrono::Duration::hours(hours),
+        );
         assert_eq!(got.state, want, "newest snapshot {hours} h old");
     }
 }
@@ -343,10 +408,16 @@ pub fn two_year_retention_table(db: &str) -> RetentionTable {
             }
         })
         .collect();
-    let mut kept_days: Vec<String> = ["2026-05-31", "2026-06-30", "2026-07-31", "2026-08-31", "2026-09-30"]
-        .iter()
-        .map(|d| d.to_string())
-        .collect();
+    let mut kept_days: Vec<String> = [
+        "2026-05-31",
+        "2026-06-30",
+        "2026-07-31",
+        "2026-08-31",
+        "2026-09-30",
+    ]
+    .iter()
+    .map(|d| d.to_string())
+    .collect();
     kept_days.extend((22..=31).map(|d| format!("2026-10-{d:02}")));
     kept_days.extend((1..=20).map(|d| format!("2026-11-{d:02}")));
     let kept = kept_days
@@ -355,7 +426,10 @@ pub fn two_year_retention_table(db: &str) -> RetentionTable {
         .collect();
     RetentionTable {
         snapshots,
-        policy: Policy { days: 31, months: 6 },
+        policy: Policy {
+            days: 31,
+            months: 6,
+        },
         now: DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_else(|_| Utc::now()),

@@ -95,7 +95,9 @@ impl MemoryStorage {
     /// `drop_snapshot`) whose argument is `arg` (or any argument, when `arg` is empty) fail.
     pub fn fail_next(&self, operation: &str, arg: &str, error: SnapError) {
         let key = format!("{operation} {arg}");
-        self.lock().failures.push((key.trim_end().to_string(), error));
+        self.lock()
+            .failures
+            .push((key.trim_end().to_string(), error));
     }
 
     /// Every call received, in order, as `method arg...`.
@@ -168,10 +170,12 @@ fn clone_count(st: &State, fs: &str, snapshot: &str) -> u32 {
 }
 
 fn own<'a>(st: &'a mut State, db: &str) -> Result<&'a mut Filesystem, SnapError> {
-    st.filesystems.get_mut(db).ok_or_else(|| SnapError::NotFound {
-        kind: "filesystem",
-        name: db.to_string(),
-    })
+    st.filesystems
+        .get_mut(db)
+        .ok_or_else(|| SnapError::NotFound {
+            kind: "filesystem",
+            name: db.to_string(),
+        })
 }
 
 #[async_trait]
@@ -245,7 +249,11 @@ impl SnapHandler for MemorySnapHandler {
         clone_name: &str,
     ) -> Result<CloneInfo, SnapError> {
         let mut st = self.enter("clone_snapshot", &[snapshot, clone_name])?;
-        if !own(&mut st, &self.db)?.snapshots.iter().any(|s| s.id == snapshot) {
+        if !own(&mut st, &self.db)?
+            .snapshots
+            .iter()
+            .any(|s| s.id == snapshot)
+        {
             return Err(SnapError::NotFound {
                 kind: "snapshot",
                 name: snapshot.to_string(),

@@ -197,8 +197,11 @@ pub trait SnapHandler: Send + Sync {
     async fn drop_snapshot(&self, id: &str) -> Result<(), SnapError>;
 
     /// Makes a writable clone `clone_name` of snapshot `snapshot`.
-    async fn clone_snapshot(&self, snapshot: &str, clone_name: &str)
-        -> Result<CloneInfo, SnapError>;
+    async fn clone_snapshot(
+        &self,
+        snapshot: &str,
+        clone_name: &str,
+    ) -> Result<CloneInfo, SnapError>;
 
     /// Drops a clone, after checking it really is a clone of this database's filesystem
     /// ([`SnapError::NotOurClone`] otherwise).
@@ -230,7 +233,12 @@ pub fn snapshot_name_naive(db: &str, at: NaiveDateTime) -> String {
 /// Bytes as the original printed them: `B`, `kB`, `MB`, `GB`, `TB` (powers of 1024), rounded
 /// to a whole number (half up).
 pub fn human_size(bytes: u64) -> String {
-    const UNITS: [(u64, &str); 4] = [(1 << 40, "TB"), (1 << 30, "GB"), (1 << 20, "MB"), (1 << 10, "kB")];
+    const UNITS: [(u64, &str); 4] = [
+        (1 << 40, "TB"),
+        (1 << 30, "GB"),
+        (1 << 20, "MB"),
+        (1 << 10, "kB"),
+    ];
     for (size, unit) in UNITS {
         if bytes >= size {
             let rounded = (u128::from(bytes) + u128::from(size / 2)) / u128::from(size);

@@ -211,7 +211,8 @@ impl AgeCheck {
         let perf = format!(
             "age={};{};{}",
             // Nagios perfdata: `U` is "could not be determined".
-            self.newest_age.map_or("U".to_string(), |a| format!("{}s", a.as_secs())),
+            self.newest_age
+                .map_or("U".to_string(), |a| format!("{}s", a.as_secs())),
             self.warning.as_secs(),
             self.critical.as_secs()
         );
