@@ -11,6 +11,7 @@
 //! * Typed accessors ([`Value`]) give errors that name file, section, key and the bad value.
 //! * [`settings`] turns all of it into typed settings structs.
 
+pub mod credentials;
 pub mod ini;
 pub mod settings;
 
