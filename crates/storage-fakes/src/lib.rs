@@ -1,0 +1,1 @@
+//! Test support only: stateful fakes of storage appliances' REST APIs.
