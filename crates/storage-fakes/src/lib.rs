@@ -1,1 +1,7 @@
-//! Test support only: stateful fakes of storage appliances' REST APIs.
+//! Test support only: stateful fakes of storage appliances' REST APIs, written from the
+//! vendors' documentation (not from any client code), so that clients can be tested
+//! against them.
+//!
+//! * [`zfssa`]: the Oracle ZFS Storage Appliance RESTful API, storage service.
+
+pub mod zfssa;
