@@ -120,7 +120,8 @@ pub async fn clean(
                     CleanStatus::Dropped
                 }
                 Err(e) => {
-                    tracing::error!(snapshot = %snapshot.id, error = %e, "dropping snapshot failed");
+                    // Reported in the result; the caller decides how loud to be.
+                    tracing::debug!(snapshot = %snapshot.id, error = %e, "dropping snapshot failed");
                     CleanStatus::DropFailed(e.to_string())
                 }
             }
