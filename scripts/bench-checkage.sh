@@ -48,7 +48,7 @@ SNAPURL="$URL/api/storage/v1/pools/pool1/projects/backup/filesystems/orcl/snapsh
 
 now_ns() { date +%s%N; }
 run_curl() { curl -sf -u bench:bench-secret -H 'Accept: application/json' "$SNAPURL" -o /dev/null; }
-run_check() { "$BIN/zfssnapper" orcl checkage >/dev/null; }
+run_check() { "$BIN/zfssnapper" orcl checkage >/dev/null 2>&1; }
 
 # Warm up both (page cache, first connections).
 run_curl; run_check || true
@@ -57,7 +57,7 @@ for _ in $(seq "$ROUNDS"); do
   t0=$(now_ns); run_curl; t1=$(now_ns); echo $((t1 - t0)) >>"$work/curl.ns"
   t0=$(now_ns); run_check || true; t1=$(now_ns); echo $((t1 - t0)) >>"$work/check.ns"
 done
-state=$("$BIN/zfssnapper" orcl checkage || true)
+state=$("$BIN/zfssnapper" orcl checkage 2>/dev/null || true)
 
 median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 mc=$(median "$work/curl.ns"); mz=$(median "$work/check.ns")
