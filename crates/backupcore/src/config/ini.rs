@@ -275,9 +275,16 @@ fn option_line(line: &str) -> Option<(String, String)> {
     }
     let sep = line.find([':', '='])?;
     let key = line[..sep].trim_end().to_ascii_lowercase();
-    let mut value = &line[sep + 1..];
+    // The regex's `\s*` after the separator is not part of the value.
+    let mut value = line[sep + 1..].trim_start();
     if let Some(pos) = value.find(';') {
-        if pos > 0 && value[..pos].ends_with(char::is_whitespace) {
+        // Python checks `optval[pos - 1]`, which for pos 0 is the value's last character.
+        let before = if pos == 0 {
+            value.chars().next_back()
+        } else {
+            value[..pos].chars().next_back()
+        };
+        if before.is_some_and(char::is_whitespace) {
             value = &value[..pos];
         }
     }
@@ -322,6 +329,12 @@ mod tests {
         assert_eq!(get(&ini, "generic", "key2"), "value2");
         assert_eq!(get(&ini, "generic", "key3"), "FREQ=DAILY;BYHOUR=10");
         assert_eq!(get(&ini, "generic", "key4"), "a;b ;c");
+        // Python 2.7 quirks of the inline-comment rule, kept.
+        let quirks = Ini::parse("[s]\na: ;\nb: ;x \nc: x ;y\nd: ;x\n").unwrap();
+        assert_eq!(get(&quirks, "s", "a"), ";");
+        assert_eq!(get(&quirks, "s", "b"), "");
+        assert_eq!(get(&quirks, "s", "c"), "x");
+        assert_eq!(get(&quirks, "s", "d"), ";x");
         assert_eq!(get(&ini, "generic", "empty"), "");
         assert_eq!(get(&ini, "generic", "quoted"), "");
         assert_eq!(get(&ini, "generic", "multi"), "line1\nline2\nline3");
