@@ -1,0 +1,2 @@
+//! `dbfverify`: being built.
+fn main() {}
