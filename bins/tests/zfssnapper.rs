@@ -488,3 +488,47 @@ async fn credentials_file_must_be_private() {
     let out = run(w.config()).await;
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[tokio::test]
+async fn zvolume_creates_the_backup_filesystem_once() {
+    let w = World::new("").await;
+    // A database whose filesystem does not exist yet.
+    let cfg = std::fs::read_to_string(w.config()).unwrap();
+    std::fs::write(
+        w.config(),
+        format!("{cfg}[newdb]\ndbid: 7\nrecoverywindow: 2\nparallel: 1\nsnapexpirationdays: 7\n"),
+    )
+    .unwrap();
+    let zvolume = |args: &'static [&'static str]| {
+        let cfg = w.config();
+        async move {
+            tokio::process::Command::new(env!("CARGO_BIN_EXE_zvolume"))
+                .args(args)
+                .env("BACKUPCONFIG", cfg)
+                .env("ZFSSA_USER", USER)
+                .env("ZFSSA_PASSWORD", PASSWORD)
+                .output()
+                .await
+                .unwrap()
+        }
+    };
+    let out = zvolume(&["newdb", "create"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("Filesystem created: newdb\nMount point: "),
+        "{text}"
+    );
+    assert!(text.contains("Mount string: 127.0.0.1:"), "{text}");
+    assert!(w
+        .fake
+        .filesystems(POOL, PROJECT)
+        .contains(&"newdb".to_string()));
+    let out = zvolume(&["newdb", "create"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = errors(&out);
+    assert!(
+        err.starts_with("zvolume: creating filesystem newdb: ") && err.contains("already exists"),
+        "{err}"
+    );
+}
