@@ -82,3 +82,6 @@ pub fn open_storage(cfg: &Config, db: &str) -> Result<Box<dyn SnapHandler>, CliE
         ))),
     }
 }
+
+/// Reports of `dbfverify`: text, JSON, set problems.
+pub mod verify_output;
