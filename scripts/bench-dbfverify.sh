@@ -11,7 +11,7 @@
 #   scripts/bench-dbfverify.sh [ROUNDS]        (BENCH_DIR=/some/dir to write elsewhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS=${1:-5}
+ROUNDS=${1:-9}
 
 [ -x /usr/bin/time ] || {
   echo "bench-dbfverify: /usr/bin/time is required for the peak RSS (apt-get install -y time)" >&2

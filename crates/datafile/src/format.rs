@@ -320,15 +320,31 @@ pub fn is_valid_block_size(block_size: u32) -> bool {
 /// for a big-endian file the value that would have to be stored is this result with its
 /// bytes swapped. [`crate::check_block`] does that conversion.
 ///
-/// Speed: the block is consumed 8 bytes at a time as little-endian `u64`s XORed into one
-/// accumulator (`chunks_exact(8)` gives fixed-size chunks, so there is no bounds check in the
-/// loop); XOR is associative, so LLVM turns the loop into a SIMD reduction (16 or 32 bytes
-/// per instruction with SSE2/AVX2). The four 16-bit lanes of the accumulator are folded at
-/// the end (`x ^ x >> 32`, then `x ^ x >> 16`). No `unsafe`, no platform intrinsics.
+/// Speed: the block is consumed 64 bytes at a time into eight independent little-endian
+/// `u64` lanes (`chunks_exact` gives fixed-size chunks, so there is no bounds check in the
+/// loop). The lanes carry no dependency on each other, so LLVM keeps them in vector registers
+/// (SSE2 on any x86_64, wider where enabled) and the loop runs at load throughput rather than
+/// at the latency of one serial XOR chain. XOR is associative: the lanes are folded together
+/// and then to 16 bits at the end (`x ^ x >> 32`, then `x ^ x >> 16`). No `unsafe`, no
+/// platform intrinsics.
 pub fn block_checksum(block: &[u8]) -> u16 {
-    let words = block.chunks_exact(8);
+    // Eight independent 64-bit lanes per 64-byte step: no loop-carried dependency between
+    // lanes, so the compiler keeps them in vector registers and the loop runs at load
+    // throughput instead of the latency of one serial XOR chain.
+    let mut lanes = [0u64; 8];
+    let runs = block.chunks_exact(64);
+    let tail = runs.remainder();
+    for run in runs {
+        for (lane, word) in lanes.iter_mut().zip(run.chunks_exact(8)) {
+            *lane ^= word
+                .first_chunk::<8>()
+                .map_or(0, |b| u64::from_le_bytes(*b));
+        }
+    }
+    let mut acc = lanes.iter().fold(0u64, |a, l| a ^ l);
+    let words = tail.chunks_exact(8);
     let rest = words.remainder();
-    let mut acc = words.fold(0u64, |acc, w| {
+    acc = words.fold(acc, |acc, w| {
         acc ^ w.first_chunk::<8>().map_or(0, |b| u64::from_le_bytes(*b))
     });
     acc ^= acc >> 32;
