@@ -290,18 +290,51 @@ pub struct Totals {
     pub corrupt_blocks: u64,
     /// Problems of the set (mixed dbids, duplicate file numbers).
     pub problems: u64,
-    /// Blocks examined over all files.
+    /// Page counts over all files.
+    #[serde(flatten)]
+    pub pages: PageCounts,
+}
+
+/// DBVERIFY's page counts of one file, or summed over a run (JSON fields `pages_*`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PageCounts {
+    /// "Total Pages Examined": blocks 1..N.
     pub pages_examined: u64,
-    /// Blocks that passed every check.
+    /// "Total Pages Processed (Data)": formatted blocks that passed every check.
     pub pages_data: u64,
-    /// Failing blocks (not counting marked corrupt).
+    /// "Total Pages Failing (Data)" (not counting marked corrupt).
     pub pages_failing: u64,
-    /// All-zero blocks.
+    /// "Total Pages Empty": all-zero blocks.
     pub pages_empty: u64,
-    /// Blocks marked corrupt by Oracle.
+    /// "Total Pages Marked Corrupt" by Oracle.
     pub pages_marked_corrupt: u64,
-    /// Blocks that changed while being verified.
+    /// "Total Pages Influx": blocks that changed while being verified.
     pub pages_influx: u64,
+}
+
+impl PageCounts {
+    /// The counts of one file's report.
+    pub fn of(r: &FileReport) -> PageCounts {
+        PageCounts {
+            pages_examined: r.pages_examined,
+            pages_data: r.pages_data,
+            pages_failing: r.pages_failing,
+            pages_empty: r.pages_empty,
+            pages_marked_corrupt: r.pages_marked_corrupt,
+            pages_influx: r.pages_influx,
+        }
+    }
+}
+
+impl std::ops::AddAssign for PageCounts {
+    fn add_assign(&mut self, o: PageCounts) {
+        self.pages_examined += o.pages_examined;
+        self.pages_data += o.pages_data;
+        self.pages_failing += o.pages_failing;
+        self.pages_empty += o.pages_empty;
+        self.pages_marked_corrupt += o.pages_marked_corrupt;
+        self.pages_influx += o.pages_influx;
+    }
 }
 
 impl Totals {
@@ -319,12 +352,7 @@ impl Totals {
                         t.files_corrupt += 1;
                     }
                     t.corrupt_blocks += corrupt_blocks(r);
-                    t.pages_examined += r.pages_examined;
-                    t.pages_data += r.pages_data;
-                    t.pages_failing += r.pages_failing;
-                    t.pages_empty += r.pages_empty;
-                    t.pages_marked_corrupt += r.pages_marked_corrupt;
-                    t.pages_influx += r.pages_influx;
+                    t.pages += PageCounts::of(r);
                 }
                 Outcome::Skipped { .. } => t.files_skipped += 1,
             }
@@ -467,18 +495,9 @@ pub struct JsonFile {
     pub byte_order: String,
     /// Blocks after block 0 according to the header.
     pub blocks: u64,
-    /// DBVERIFY's "Total Pages Examined".
-    pub pages_examined: u64,
-    /// "Total Pages Processed (Data)": formatted blocks that passed.
-    pub pages_data: u64,
-    /// "Total Pages Failing (Data)".
-    pub pages_failing: u64,
-    /// "Total Pages Empty".
-    pub pages_empty: u64,
-    /// "Total Pages Marked Corrupt".
-    pub pages_marked_corrupt: u64,
-    /// "Total Pages Influx".
-    pub pages_influx: u64,
+    /// DBVERIFY's page counts.
+    #[serde(flatten)]
+    pub pages: PageCounts,
     /// "Highest block SCN".
     pub highest_block_scn: u64,
     /// The block holding it.
@@ -512,12 +531,7 @@ impl JsonFile {
             block_size: h.block_size,
             byte_order: h.byte_order.to_string(),
             blocks: h.blocks,
-            pages_examined: r.pages_examined,
-            pages_data: r.pages_data,
-            pages_failing: r.pages_failing,
-            pages_empty: r.pages_empty,
-            pages_marked_corrupt: r.pages_marked_corrupt,
-            pages_influx: r.pages_influx,
+            pages: PageCounts::of(r),
             highest_block_scn: r.highest_scn,
             highest_block_scn_block: r.highest_scn_block,
             failures: r.failures.iter().map(|f| JsonFailure::of(f, h)).collect(),
