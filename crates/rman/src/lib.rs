@@ -1,3 +1,10 @@
-//! Oracle command layer (RMAN, SQL*Plus): script templates, the process runner and output parsers.
+//! Oracle command layer (RMAN, SQL*Plus): script templates and parsers of their output.
 //!
-//! This crate is part of the workspace layout; its capability is being built.
+//! * [`template`]: the original tool's template files (INI, `%%`, Python `string.Template`
+//!   placeholders) and the built-in templates.
+//! * [`parse`]: marker lines of our SQL*Plus scripts, RMAN error stacks and run summaries.
+//!
+//! The process runner is being built.
+
+pub mod parse;
+pub mod template;
