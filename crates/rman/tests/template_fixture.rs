@@ -8,24 +8,15 @@
 //! * RMAN hides connect strings: `CONNECT TARGET /@orcl` is echoed as `CONNECT TARGET *`.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::fixture;
+use std::path::Path;
 
 use backupcore::config::{Config, DbSettings, GenericSettings};
 use rman::template::{
     rman_script, BackupLevel, RmanAction, RuntimeValues, ScriptOptions, Substitutions,
     TemplateKind, TemplateSet,
 };
-
-/// The original tool's logs: in `tests/fixtures/original-logs` when copied there, else the
-/// shared fixture directory.
-fn fixture(name: &str) -> String {
-    let local = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/original-logs")
-        .join(name);
-    let shared = PathBuf::from("/work/shared/fixtures/original-logs").join(name);
-    let path = if local.exists() { local } else { shared };
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 /// The settings of the logged runs: database `orcl`, recovery window 2, parallel 4,
 /// backupdest `/nfs/backup`, no catalog registration, no Data Guard, no section size.
