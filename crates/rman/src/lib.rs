@@ -4,7 +4,8 @@
 //!   placeholders) and the built-in templates.
 //! * [`parse`]: marker lines of our SQL*Plus scripts, RMAN error stacks and run summaries.
 //!
-//! The process runner is being built.
+//! * [`runner`]: runs rman, sqlplus, sqlldr and adrci with the environment the original set.
 
 pub mod parse;
+pub mod runner;
 pub mod template;
