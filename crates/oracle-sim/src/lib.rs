@@ -1,3 +1,62 @@
-//! Test support only: a simulated ORACLE_HOME (rman, sqlplus, ...) whose datafiles are real files.
+//! Test support only: a simulated ORACLE_HOME.
 //!
-//! This crate is part of the workspace layout; its capability is being built.
+//! `oracle-sim` is one executable that behaves as `rman`, `sqlplus`, `sqlldr`, `adrci`,
+//! `opatch` or `srvctl` depending on the file name it is started under (`argv[0]`), and as
+//! the administration tool `oracle-sim` otherwise. The product never depends on it.
+//!
+//! # Layout made by `oracle-sim init --root DIR`
+//!
+//! ```text
+//! DIR/oracle_home/bin/{rman,sqlplus,sqlldr,adrci,opatch,srvctl}   symlinks to oracle-sim
+//! DIR/oracle_home/network/admin/tnsnames.ora                      copy of DIR/tns/tnsnames.ora
+//! DIR/tns/tnsnames.ora          alias <db> (set TNS_ADMIN=DIR/tns)
+//! DIR/simdb/state.json          the database state (the "sim root"), see [`state::State`];
+//!                               written atomically, under DIR/simdb/state.lock
+//! DIR/oradata/<DB>/*.dbf        the datafiles, real Oracle-format files (`datafile::writer`)
+//! DIR/oradata/<DB>/changetracking/o1_mf_*_.chg   block change tracking file, once enabled
+//! DIR/fra/<DB>/archivelog/<yyyy_mm_dd>/o1_mf_1_<seq>_*_.arc   archived logs of
+//!                               log_archive_dest_1 (LOCATION=USE_DB_RECOVERY_FILE_DEST)
+//! ```
+//!
+//! Other destinations set with `alter system set log_archive_dest_N='LOCATION=/dir ...'`
+//! get `/dir/1_<seq>_<resetlogs id>.dbf` (the default `log_archive_format`).
+//!
+//! # Administration commands (for tests and the demo)
+//!
+//! * `oracle-sim init --root DIR --db orcl --dbid N [--datafiles 4] [--size-mib 8]
+//!   [--block-size 8192] [--cdb]`: everything above; datafiles SYSTEM, SYSAUX, UNDOTBS1,
+//!   USERS, then DATA; block SCNs between 1,000,000 and 2,000,000, current SCN 2,100,000.
+//! * `oracle-sim workload --root DIR [--blocks N] [--seed S]`: rewrites N random blocks of
+//!   random datafiles with new SCNs (valid checksums) and adds redo to the current log.
+//! * `oracle-sim switch-logfile --root DIR`: a log switch (as `alter system archive log
+//!   current`).
+//! * `oracle-sim add-datafile --root DIR --tablespace T [--size-mib N]`,
+//!   `oracle-sim drop-datafile --root DIR --file N`.
+//! * `oracle-sim set-clock --root DIR --offset-secs N`, `oracle-sim show --root DIR`.
+//!
+//! # How the tools find the state
+//!
+//! 1. `$ORACLE_SIM_ROOT` (the directory holding `state.json`);
+//! 2. else `$ORACLE_HOME/../simdb` when it holds a `state.json`;
+//! 3. else `<dir of argv[0]>/../../simdb` (the tools live in `DIR/oracle_home/bin`).
+//!
+//! The simulated clock is the real clock plus `clock_offset_secs` of the state, or exactly
+//! `$ORACLE_SIM_NOW` (`yyyy-mm-dd hh:mm:ss`) when set. Faults are injected with
+//! `$ORACLE_SIM_FAIL` (see [`fault`]).
+//!
+//! # Strictness
+//!
+//! `sqlplus` knows the SQL*Plus commands and the SQL/PL-SQL texts of our templates
+//! ([`statements`]); any other statement fails with `ORA-00900: invalid SQL statement`, an
+//! unknown SQL*Plus command gives SP2-0734, an unknown `set` option SP2-0158. `rman`,
+//! `sqlldr` and `adrci` are not simulated yet and fail with a message saying so.
+
+pub mod db;
+pub mod fault;
+pub mod files;
+pub mod matcher;
+pub mod scheduler;
+pub mod sqlplus;
+pub mod state;
+pub mod statements;
+pub mod tools;

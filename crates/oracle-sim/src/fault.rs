@@ -1,0 +1,35 @@
+//! Fault injection: `ORACLE_SIM_FAIL=<tool>:<step>[,<tool>:<step>...]` makes that step of that
+//! tool fail the way the real program fails there.
+//!
+//! | value | failure |
+//! |-------|---------|
+//! | `sqlplus:connect` | every connect: ORA-01034 / ORA-27101 |
+//! | `sqlplus:instance` | the `v$instance` query: ORA-01034 |
+//! | `sqlplus:markers` | the SCN/time/BCT query: ORA-01034 |
+//! | `sqlplus:archivelog` | `alter system archive log current` / `switch logfile`: ORA-16038, ORA-19504, ORA-27040 |
+//! | `sqlplus:missingarchivelog` | the missing-archivelog query: ORA-00604 / ORA-01013 |
+//! | `sqlplus:deletecopy` | the expired-copy query: ORA-00604 / ORA-01013 |
+//! | `sqlplus:parameters` | the `dbconfig-` query: ORA-01034 |
+//! | `sqlplus:cdbdetect` | the CDB detection block: ORA-06550 |
+//! | `sqlplus:config` | the `config` blocks and `alter system set log_archive_dest_N`: ORA-02097 |
+//! | `sqlplus:bct` | enabling block change tracking: ORA-19751 |
+//! | `srvctl` / `opatch` | the tool fails (PRCD-1120 / OPatch failed) |
+//! | `<tool>:*` | every step of that tool |
+
+/// Environment variable holding the faults.
+pub const ENV_FAIL: &str = "ORACLE_SIM_FAIL";
+
+/// Whether `step` of `tool` must fail.
+pub fn active(tool: &str, step: &str) -> bool {
+    let Ok(v) = std::env::var(ENV_FAIL) else {
+        return false;
+    };
+    v.split(',')
+        .map(str::trim)
+        .any(|f| match f.split_once(':') {
+            Some((t, s)) => {
+                t.eq_ignore_ascii_case(tool) && (s == "*" || s.eq_ignore_ascii_case(step))
+            }
+            None => f.eq_ignore_ascii_case(tool),
+        })
+}

@@ -1,0 +1,415 @@
+//! The simulated database's state, kept as JSON in `<simroot>/state.json`.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{Duration, Local, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+/// File name of the state inside the sim root.
+pub const STATE_FILE: &str = "state.json";
+/// Environment variable naming the sim root directly.
+pub const ENV_ROOT: &str = "ORACLE_SIM_ROOT";
+/// Environment variable fixing the simulated clock (`yyyy-mm-dd hh:mm:ss`).
+pub const ENV_NOW: &str = "ORACLE_SIM_NOW";
+/// Date-time format used in the state and in `ORACLE_SIM_NOW`.
+pub const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+/// Errors reading or writing the state.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The state file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+    /// The state file is not valid JSON for [`State`].
+    #[error("{path}: invalid simulator state: {source}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: serde_json::Error,
+    },
+    /// No sim root could be found from the environment.
+    #[error("cannot find the simulator state: set ORACLE_SIM_ROOT or ORACLE_HOME (state in $ORACLE_HOME/../simdb)")]
+    NoRoot,
+}
+
+/// One datafile of the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Datafile {
+    /// Absolute file number (`file#`).
+    pub file_number: u32,
+    /// Tablespace-relative file number.
+    pub relative_file_number: u32,
+    /// Tablespace name.
+    pub tablespace: String,
+    /// Path of the real file.
+    pub path: PathBuf,
+    /// Block size in bytes.
+    pub block_size: u32,
+    /// Blocks after block 0 (`kccfhfsz`).
+    pub blocks: u64,
+    /// Bigfile tablespace.
+    pub bigfile: bool,
+    /// Creation SCN (`creation_change#`).
+    pub creation_scn: u64,
+    /// Checkpoint SCN written in the file header.
+    pub checkpoint_scn: u64,
+    /// Seed of the initial content.
+    pub seed: u64,
+}
+
+/// One copy of an archived log in one destination (a row of `v$archived_log`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchivedLogCopy {
+    /// Destination number (`dest_id`, the N of `log_archive_dest_N`).
+    pub dest_id: u32,
+    /// Path of the file.
+    pub path: PathBuf,
+    /// `deleted` = 'YES' once RMAN deleted it.
+    pub deleted: bool,
+}
+
+/// One archived log (one log switch of thread 1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchivedLog {
+    /// Thread number.
+    pub thread: u32,
+    /// Log sequence number.
+    pub sequence: u64,
+    /// First SCN in the log.
+    pub first_scn: u64,
+    /// First SCN of the next log.
+    pub next_scn: u64,
+    /// Time of the first SCN.
+    pub first_time: NaiveDateTime,
+    /// Time of the next SCN (the switch).
+    pub next_time: NaiveDateTime,
+    /// Copies, one per destination that was valid at the switch.
+    pub copies: Vec<ArchivedLogCopy>,
+}
+
+/// A datafile copy RMAN made (a row of `v$datafile_copy`); kept here for the RMAN part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatafileCopy {
+    /// File number of the datafile copied.
+    pub file_number: u32,
+    /// Creation SCN of the datafile copied.
+    pub creation_scn: u64,
+    /// Path of the copy.
+    pub path: PathBuf,
+    /// Tag, upper case (`IMAGE_COPY_BACKUP`).
+    pub tag: String,
+    /// `deleted` = 'YES'.
+    pub deleted: bool,
+}
+
+/// A `log_archive_dest_N` parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchiveDest {
+    /// N.
+    pub dest_id: u32,
+    /// The parameter value as set (`LOCATION=... ...`).
+    pub value: String,
+    /// `log_archive_dest_state_N` is `enable`.
+    pub enabled: bool,
+}
+
+impl ArchiveDest {
+    /// The `LOCATION=` value (without quotes), if any.
+    pub fn location(&self) -> Option<String> {
+        let v = self.value.trim().trim_matches('\'').trim();
+        let upper = v.to_ascii_uppercase();
+        let at = upper.find("LOCATION")?;
+        let rest = v.get(at + "LOCATION".len()..)?.trim_start();
+        let rest = rest.strip_prefix('=')?.trim_start();
+        let loc: String = rest
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != '\'' && *c != '"')
+            .collect();
+        (!loc.is_empty()).then_some(loc)
+    }
+
+    /// Whether this destination is the recovery area.
+    pub fn is_recovery_area(&self) -> bool {
+        self.location()
+            .is_some_and(|l| l.eq_ignore_ascii_case("USE_DB_RECOVERY_FILE_DEST"))
+    }
+}
+
+/// A scheduler job (`dba_scheduler_jobs`); kept for the setschedule action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchedulerJob {
+    /// Owner.
+    pub owner: String,
+    /// Job name.
+    pub name: String,
+    /// Enabled.
+    pub enabled: bool,
+}
+
+/// The whole state of the simulated database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    /// `db_name`, as given (lower case in the fixtures: `orcl`).
+    pub db_name: String,
+    /// `db_unique_name`.
+    pub db_unique_name: String,
+    /// DBID.
+    pub dbid: u32,
+    /// Container database.
+    pub cdb: bool,
+    /// Current SCN.
+    pub current_scn: u64,
+    /// Seconds added to the real clock (ignored when `ORACLE_SIM_NOW` is set).
+    pub clock_offset_secs: i64,
+    /// Datafiles, by file number.
+    pub datafiles: Vec<Datafile>,
+    /// Sequence of the current online log of thread 1.
+    pub current_sequence: u64,
+    /// First SCN of the current online log.
+    pub current_log_first_scn: u64,
+    /// First time of the current online log.
+    pub current_log_first_time: NaiveDateTime,
+    /// Redo bytes written to the current online log since the last switch.
+    pub current_log_redo_bytes: u64,
+    /// Resetlogs id (`%r` of `log_archive_format`).
+    pub resetlogs_id: u64,
+    /// Archived logs, oldest first.
+    pub archived_logs: Vec<ArchivedLog>,
+    /// `log_archive_dest_N` parameters.
+    pub archive_dests: Vec<ArchiveDest>,
+    /// `db_recovery_file_dest`.
+    pub recovery_dest: PathBuf,
+    /// `db_create_file_dest` (where new datafiles and the BCT file go).
+    pub create_file_dest: PathBuf,
+    /// `undo_tablespace`.
+    pub undo_tablespace: String,
+    /// `compatible`.
+    pub compatible: String,
+    /// `db_block_size`.
+    pub db_block_size: u32,
+    /// `db_files`.
+    pub db_files: u32,
+    /// `common_user_prefix` (CDB only).
+    pub common_user_prefix: String,
+    /// Block change tracking file, when enabled.
+    pub bct_file: Option<PathBuf>,
+    /// Datafile copies RMAN made.
+    pub datafile_copies: Vec<DatafileCopy>,
+    /// Scheduler jobs.
+    pub scheduler_jobs: Vec<SchedulerJob>,
+    /// Other scheduler objects (`PROGRAM OWNER.NAME`, `JOB_CLASS NAME`, `CREDENTIAL ...`,
+    /// `SCHEDULE ...`, `PROCEDURE ...`).
+    #[serde(default)]
+    pub scheduler_objects: Vec<String>,
+    /// Users (`dba_users.username`).
+    pub users: Vec<String>,
+    /// Host name shown in `v$instance`.
+    pub host_name: String,
+    /// Counter for generated names (OMF file names).
+    pub name_counter: u64,
+}
+
+impl State {
+    /// Reads `<root>/state.json`.
+    pub fn load(root: &Path) -> Result<State, StateError> {
+        let path = root.join(STATE_FILE);
+        let text = fs::read_to_string(&path).map_err(|source| StateError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| StateError::Json { path, source })
+    }
+
+    /// Writes `<root>/state.json` atomically (temporary file, fsync, rename).
+    pub fn save(&self, root: &Path) -> Result<(), StateError> {
+        let path = root.join(STATE_FILE);
+        let tmp = root.join(format!(".{STATE_FILE}.{}.tmp", std::process::id()));
+        let io_err = |source| StateError::Io {
+            path: path.clone(),
+            source,
+        };
+        let text = serde_json::to_string_pretty(self)
+            .map_err(|e| io_err(io::Error::other(e.to_string())))?;
+        {
+            let mut f = fs::File::create(&tmp).map_err(io_err)?;
+            f.write_all(text.as_bytes()).map_err(io_err)?;
+            f.write_all(b"\n").map_err(io_err)?;
+            f.sync_all().map_err(io_err)?;
+        }
+        fs::rename(&tmp, &path).map_err(io_err)
+    }
+
+    /// The simulated clock: `ORACLE_SIM_NOW` if set, else local time plus the offset.
+    pub fn now(&self) -> NaiveDateTime {
+        if let Some(t) = std::env::var(ENV_NOW)
+            .ok()
+            .and_then(|v| NaiveDateTime::parse_from_str(v.trim(), TIME_FORMAT).ok())
+        {
+            return t;
+        }
+        let t = Local::now().naive_local() + Duration::seconds(self.clock_offset_secs);
+        t.with_nanosecond0()
+    }
+
+    /// A fresh number for generated names.
+    pub fn next_name(&mut self) -> u64 {
+        self.name_counter += 1;
+        self.name_counter
+    }
+
+    /// The upper-case database name (as written in file headers and shown by RMAN).
+    pub fn db_name_upper(&self) -> String {
+        self.db_name.to_ascii_uppercase()
+    }
+
+    /// The value of `v$parameter` row `name`, if the simulator knows the parameter.
+    pub fn parameter(&self, name: &str) -> Option<String> {
+        let name = name.to_ascii_lowercase();
+        if let Some(n) = name.strip_prefix("log_archive_dest_state_") {
+            let n: u32 = n.parse().ok()?;
+            return (1..=31).contains(&n).then(|| {
+                match self.archive_dests.iter().find(|d| d.dest_id == n) {
+                    Some(d) if !d.enabled => "defer".to_string(),
+                    _ => "enable".to_string(),
+                }
+            });
+        }
+        if let Some(n) = name.strip_prefix("log_archive_dest_") {
+            let n: u32 = n.parse().ok()?;
+            return (1..=31).contains(&n).then(|| {
+                self.archive_dests
+                    .iter()
+                    .find(|d| d.dest_id == n)
+                    .map(|d| d.value.clone())
+                    .unwrap_or_default()
+            });
+        }
+        Some(match name.as_str() {
+            "db_name" => self.db_name.clone(),
+            "db_unique_name" => self.db_unique_name.clone(),
+            "undo_tablespace" => self.undo_tablespace.clone(),
+            "compatible" => self.compatible.clone(),
+            "db_block_size" => self.db_block_size.to_string(),
+            "db_files" => self.db_files.to_string(),
+            "enable_pluggable_database" => if self.cdb { "TRUE" } else { "FALSE" }.to_string(),
+            "common_user_prefix" => {
+                if self.cdb {
+                    self.common_user_prefix.clone()
+                } else {
+                    String::new()
+                }
+            }
+            "db_recovery_file_dest" => self.recovery_dest.display().to_string(),
+            "db_create_file_dest" => self.create_file_dest.display().to_string(),
+            "log_archive_format" => "%t_%s_%r.dbf".to_string(),
+            _ => return None,
+        })
+    }
+}
+
+/// Drops sub-second precision.
+trait WithNanosecond0 {
+    fn with_nanosecond0(self) -> Self;
+}
+
+impl WithNanosecond0 for NaiveDateTime {
+    fn with_nanosecond0(self) -> NaiveDateTime {
+        use chrono::Timelike;
+        self.with_nanosecond(0).unwrap_or(self)
+    }
+}
+
+/// Finds the sim root: `$ORACLE_SIM_ROOT`, else `$ORACLE_HOME/../simdb`, else
+/// `<dir of argv0>/../../simdb` (the tools live in `<root>/oracle_home/bin`).
+pub fn find_root(argv0: Option<&Path>) -> Result<PathBuf, StateError> {
+    if let Some(r) = std::env::var_os(ENV_ROOT).filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(r));
+    }
+    if let Some(h) = std::env::var_os("ORACLE_HOME").filter(|v| !v.is_empty()) {
+        let home = PathBuf::from(h);
+        if let Some(parent) = home.parent() {
+            let root = parent.join("simdb");
+            if root.join(STATE_FILE).is_file() {
+                return Ok(root);
+            }
+        }
+    }
+    if let Some(bin) = argv0
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        if let Some(base) = bin.parent().and_then(Path::parent) {
+            let root = base.join("simdb");
+            if root.join(STATE_FILE).is_file() {
+                return Ok(root);
+            }
+        }
+    }
+    Err(StateError::NoRoot)
+}
+
+/// File name of the state lock inside the sim root.
+pub const LOCK_FILE: &str = "state.lock";
+
+/// Holds `<root>/state.lock` (created exclusively) while a tool reads, changes and writes the
+/// state; removed on drop. A lock older than 60 s is taken to be left by a killed process.
+#[derive(Debug)]
+pub struct StateLock {
+    path: PathBuf,
+}
+
+impl StateLock {
+    /// Takes the lock, waiting up to 30 s.
+    pub fn acquire(root: &Path) -> Result<StateLock, StateError> {
+        let path = root.join(LOCK_FILE);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    let _ = writeln!(f, "{}", std::process::id());
+                    return Ok(StateLock { path });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let stale = fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age > std::time::Duration::from_secs(60));
+                    if stale {
+                        let _ = fs::remove_file(&path);
+                        continue;
+                    }
+                    if std::time::Instant::now() > deadline {
+                        return Err(StateError::Io {
+                            path,
+                            source: io::Error::new(
+                                io::ErrorKind::WouldBlock,
+                                "the simulator state is locked by another process",
+                            ),
+                        });
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(source) => return Err(StateError::Io { path, source }),
+            }
+        }
+    }
+}
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}

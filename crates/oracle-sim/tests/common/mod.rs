@@ -1,0 +1,122 @@
+//! Helpers: a simulated database in a temporary directory, driven through the real binary.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use oracle_sim::state::State;
+
+/// A simulated database made by `oracle-sim init` in a temporary directory.
+pub struct Sim {
+    pub dir: tempfile::TempDir,
+}
+
+pub const EXE: &str = env!("CARGO_BIN_EXE_oracle-sim");
+
+impl Sim {
+    /// `oracle-sim init --root <tmp> --db orcl --dbid 1433672784 --datafiles 4 --size-mib 1`.
+    pub fn new() -> Sim {
+        Sim::with_args(&[])
+    }
+
+    pub fn with_args(extra: &[&str]) -> Sim {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_str().unwrap().to_string();
+        let mut args = vec![
+            "init",
+            "--root",
+            &root,
+            "--db",
+            "orcl",
+            "--dbid",
+            "1433672784",
+            "--datafiles",
+            "4",
+            "--size-mib",
+            "1",
+        ];
+        args.extend_from_slice(extra);
+        let out = Command::new(EXE).args(&args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "init failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Sim { dir }
+    }
+
+    pub fn base(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn oracle_home(&self) -> PathBuf {
+        self.base().join("oracle_home")
+    }
+
+    pub fn tns_admin(&self) -> PathBuf {
+        self.base().join("tns")
+    }
+
+    pub fn sim_root(&self) -> PathBuf {
+        self.base().join("simdb")
+    }
+
+    /// The backup area of database orcl: `<base>/backup/orcl` (created).
+    pub fn backupdest(&self) -> PathBuf {
+        let p = self.base().join("backup").join("orcl");
+        std::fs::create_dir_all(p.join("archivelog")).unwrap();
+        p
+    }
+
+    pub fn state(&self) -> State {
+        State::load(&self.sim_root()).unwrap()
+    }
+
+    /// Runs the admin tool with `args` (`--root` added after the command).
+    pub fn admin(&self, cmd: &str, args: &[&str]) -> Output {
+        Command::new(EXE)
+            .arg(cmd)
+            .arg("--root")
+            .arg(self.base())
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Runs `$ORACLE_HOME/bin/<tool> args` with `stdin`, the ORACLE_HOME environment and
+    /// `env` added.
+    pub fn tool(&self, tool: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(self.oracle_home().join("bin").join(tool));
+        cmd.args(args)
+            .env_remove("ORACLE_SIM_ROOT")
+            .env_remove("ORACLE_SIM_FAIL")
+            .env_remove("ORACLE_SIM_NOW")
+            .env("ORACLE_HOME", self.oracle_home())
+            .env("TNS_ADMIN", self.tns_admin())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// `sqlplus -S /nolog` with `script` on stdin.
+    pub fn sqlplus(&self, script: &str, env: &[(&str, &str)]) -> Output {
+        self.tool("sqlplus", &["-S", "/nolog"], script, env)
+    }
+}
+
+pub fn text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
