@@ -224,6 +224,7 @@ pub fn init(opts: &InitOptions) -> Result<Vec<String>, DbError> {
         users: ["SYS", "SYSTEM", "DBSNMP"].map(String::from).to_vec(),
         host_name: "simhost".to_string(),
         name_counter: 0,
+        rman: Default::default(),
     };
     for df in &state.datafiles {
         files::create_datafile(&state, df)

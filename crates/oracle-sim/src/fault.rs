@@ -13,6 +13,9 @@
 //! | `sqlplus:cdbdetect` | the CDB detection block: ORA-06550 |
 //! | `sqlplus:config` | the `config` blocks and `alter system set log_archive_dest_N`: ORA-02097 |
 //! | `sqlplus:bct` | enabling block change tracking: ORA-19751 |
+//! | `rman:connect` | `connect target`: RMAN-00554 / RMAN-04005 / ORA-01034 |
+//! | `rman:backup` | `backup ... for recover of copy`: RMAN-03009 / ORA-19502 / ORA-27072, nothing written |
+//! | `rman:recover` | `recover copy of database`: RMAN-03002 / ORA-19870 / ORA-19502, copies unchanged |
 //! | `srvctl` / `opatch` | the tool fails (PRCD-1120 / OPatch failed) |
 //! | `<tool>:*` | every step of that tool |
 

@@ -18,6 +18,10 @@
 //!                               log_archive_dest_1 (LOCATION=USE_DB_RECOVERY_FILE_DEST)
 //! ```
 //!
+//! RMAN's files go where `CONFIGURE CHANNEL DEVICE TYPE DISK FORMAT` points: image copies
+//! `data_D-<DB>_I-<dbid>_TS-<TS>_FNO-<n>_<unique>` (real datafiles), incremental pieces
+//! `<unique>_1_1` (see [`rman`] for their format), control file autobackups `c-<dbid>-<day>-<QQ>`.
+//!
 //! Other destinations set with `alter system set log_archive_dest_N='LOCATION=/dir ...'`
 //! get `/dir/1_<seq>_<resetlogs id>.dbf` (the default `log_archive_format`).
 //!
@@ -48,13 +52,16 @@
 //!
 //! `sqlplus` knows the SQL*Plus commands and the SQL/PL-SQL texts of our templates
 //! ([`statements`]); any other statement fails with `ORA-00900: invalid SQL statement`, an
-//! unknown SQL*Plus command gives SP2-0734, an unknown `set` option SP2-0158. `rman`,
-//! `sqlldr` and `adrci` are not simulated yet and fail with a message saying so.
+//! unknown SQL*Plus command gives SP2-0734, an unknown `set` option SP2-0158. `rman` knows
+//! the commands of the image-copy backup cycle ([`rman`]); any other command fails with
+//! RMAN-00558 / RMAN-01009 (exit status 1). `sqlldr` and `adrci` are not simulated yet and
+//! fail with a message saying so.
 
 pub mod db;
 pub mod fault;
 pub mod files;
 pub mod matcher;
+pub mod rman;
 pub mod scheduler;
 pub mod sqlplus;
 pub mod state;

@@ -30,7 +30,8 @@ fn main() -> ExitCode {
     let rest = args.get(1..).unwrap_or(&[]).to_vec();
     let code = match name.as_str() {
         "sqlplus" => run_sqlplus(&argv0, &rest),
-        "rman" | "sqlldr" | "adrci" | "opatch" | "srvctl" => {
+        "rman" => run_rman(&argv0, &rest),
+        "sqlldr" | "adrci" | "opatch" | "srvctl" => {
             let state = find_root(Some(Path::new(&argv0)))
                 .ok()
                 .and_then(|r| State::load(&r).ok());
@@ -77,6 +78,62 @@ fn run_sqlplus(argv0: &str, args: &[String]) -> i32 {
     let root = find_root(Some(Path::new(argv0))).map_err(|e| e.to_string());
     let out: Box<dyn Write> = Box::new(std::io::stdout());
     sqlplus::run(args, &script, root, out)
+}
+
+fn run_rman(argv0: &str, args: &[String]) -> i32 {
+    // `cmdfile F` / `@F` runs the file; else the script is read from standard input.
+    let mut script = String::new();
+    let lower: Vec<String> = args.iter().map(|a| a.to_ascii_lowercase()).collect();
+    let value_of = |name: &str| {
+        lower
+            .iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let cmdfile = value_of("cmdfile").or_else(|| {
+        args.iter()
+            .find_map(|a| a.strip_prefix('@').map(str::to_string))
+    });
+    let rest: Vec<String> = args
+        .iter()
+        .filter(|a| !a.starts_with('@'))
+        .cloned()
+        .collect();
+    if let Some(f) = &cmdfile {
+        match std::fs::read_to_string(f) {
+            Ok(t) => script = t,
+            Err(e) => {
+                eprintln!("oracle-sim: rman: cannot read {f}: {e}");
+                return 1;
+            }
+        }
+    } else if std::io::stdin().read_to_string(&mut script).is_err() {
+        eprintln!("oracle-sim: cannot read the script from standard input");
+        return 1;
+    }
+    let root = find_root(Some(Path::new(argv0))).map_err(|e| e.to_string());
+    // `log F [append]`: the output goes to the file instead of standard output.
+    let mut out: Box<dyn Write> = match value_of("log") {
+        Some(f) => {
+            let append = lower.iter().any(|a| a == "append");
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .append(append)
+                .truncate(!append)
+                .open(&f);
+            match file {
+                Ok(file) => Box::new(file),
+                Err(e) => {
+                    eprintln!("oracle-sim: rman: cannot open the log {f}: {e}");
+                    return 1;
+                }
+            }
+        }
+        None => Box::new(std::io::stdout()),
+    };
+    oracle_sim::rman::run(&rest, &script, root, &mut *out)
 }
 
 /// Value of `--name` in `args`.

@@ -215,6 +215,92 @@ pub struct State {
     pub host_name: String,
     /// Counter for generated names (OMF file names).
     pub name_counter: u64,
+    /// What `rman` keeps in the control file: configuration, copies' checkpoints, backup
+    /// pieces, block corruptions.
+    #[serde(default)]
+    pub rman: RmanState,
+}
+
+/// RMAN's part of the control file, kept by the simulated `rman`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RmanState {
+    /// Stored `CONFIGURE` settings (only the ones set; `show all` adds the defaults).
+    pub config: Vec<ConfigEntry>,
+    /// Checkpoint SCNs of the datafile copies (by path; the copies are in
+    /// [`State::datafile_copies`]).
+    pub copies: Vec<CopyCheckpoint>,
+    /// Backup pieces (incremental backup sets, spfile and control file backups).
+    pub pieces: Vec<BackupPiece>,
+    /// `v$database_block_corruption` (datafiles) and `v$copy_corruption` (copies) rows
+    /// found by the last validation of each file.
+    pub corruptions: Vec<BlockCorruption>,
+    /// Last RECID handed out.
+    pub recid: u64,
+}
+
+/// One `CONFIGURE` setting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigEntry {
+    /// What it configures (`RETENTION POLICY`, `CHANNEL DEVICE TYPE DISK FORMAT`, ...).
+    pub key: String,
+    /// The setting as `show all` prints it, without the `;`.
+    pub line: String,
+}
+
+/// The checkpoint of one datafile copy (`v$datafile_copy.checkpoint_change#`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopyCheckpoint {
+    /// Path of the copy.
+    pub path: PathBuf,
+    /// File number of the datafile.
+    pub file_number: u32,
+    /// Checkpoint SCN: every block of the copy is the datafile's block as of this SCN.
+    pub checkpoint_scn: u64,
+    /// RECID.
+    pub recid: u64,
+    /// STAMP.
+    pub stamp: u64,
+}
+
+/// One backup piece (`v$backup_piece`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupPiece {
+    /// Path (`handle`).
+    pub path: PathBuf,
+    /// Tag, upper case.
+    pub tag: String,
+    /// `incremental`, `spfile` or `controlfile`.
+    pub kind: String,
+    /// Datafile of an incremental piece.
+    pub file_number: Option<u32>,
+    /// Incremental: blocks changed after this SCN (the copy's checkpoint).
+    pub from_scn: u64,
+    /// Incremental: the checkpoint SCN of the backup.
+    pub to_scn: u64,
+    /// `status` = 'D'.
+    pub deleted: bool,
+    /// RECID.
+    pub recid: u64,
+    /// STAMP.
+    pub stamp: u64,
+}
+
+/// One corrupt block range found by a validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockCorruption {
+    /// `file#`.
+    pub file_number: u32,
+    /// `block#`.
+    pub block: u64,
+    /// `blocks`.
+    pub blocks: u64,
+    /// `corruption_change#` (0 for a checksum failure, as Oracle reports).
+    pub corruption_change: u64,
+    /// `corruption_type`: `CHECKSUM`, `FRACTURED`, `CORRUPT`.
+    pub corruption_type: String,
+    /// `None` for the datafile (`v$database_block_corruption`), the copy's path for a
+    /// datafile copy (`v$copy_corruption`).
+    pub copy: Option<PathBuf>,
 }
 
 impl State {

@@ -1,5 +1,5 @@
 //! The other programs of the ORACLE_HOME: `opatch`, `srvctl` (short plausible answers) and
-//! `rman`, `sqlldr`, `adrci` (not simulated yet: they fail loudly).
+//! `sqlldr`, `adrci` (not simulated yet: they fail loudly). `rman` is [`crate::rman`].
 
 use crate::fault;
 use crate::state::State;
