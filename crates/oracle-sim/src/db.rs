@@ -225,6 +225,7 @@ pub fn init(opts: &InitOptions) -> Result<Vec<String>, DbError> {
         host_name: "simhost".to_string(),
         name_counter: 0,
         rman: Default::default(),
+        instance: None,
     };
     for df in &state.datafiles {
         files::create_datafile(&state, df)

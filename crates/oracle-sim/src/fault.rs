@@ -16,6 +16,11 @@
 //! | `rman:connect` | `connect target`: RMAN-00554 / RMAN-04005 / ORA-01034 |
 //! | `rman:backup` | `backup ... for recover of copy`: RMAN-03009 / ORA-19502 / ORA-27072, nothing written |
 //! | `rman:recover` | `recover copy of database`: RMAN-03002 / ORA-19870 / ORA-19502, copies unchanged |
+//! | `rman:restorecontrolfile` | `restore controlfile from`: RMAN-03002 / ORA-19870 / ORA-19505, no control file |
+//! | `rman:catalog` | `catalog start with`: RMAN-03002 / ORA-19625, nothing cataloged |
+//! | `rman:switch` | `switch database to copy`: RMAN-03002 / ORA-19625, nothing switched |
+//! | `rman:recoverdatabase` | `recover database`: RMAN-03002 / ORA-00283 / ORA-01110 / ORA-01157 |
+//! | `rman:validate` | `backup validate ... database`, `validate datafilecopy all`: RMAN-03009 / ORA-19501 / ORA-27072 |
 //! | `srvctl` / `opatch` | the tool fails (PRCD-1120 / OPatch failed) |
 //! | `<tool>:*` | every step of that tool |
 

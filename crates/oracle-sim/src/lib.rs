@@ -53,13 +53,16 @@
 //! `sqlplus` knows the SQL*Plus commands and the SQL/PL-SQL texts of our templates
 //! ([`statements`]); any other statement fails with `ORA-00900: invalid SQL statement`, an
 //! unknown SQL*Plus command gives SP2-0734, an unknown `set` option SP2-0158. `rman` knows
-//! the commands of the image-copy backup cycle ([`rman`]); any other command fails with
+//! the commands of the image-copy backup cycle ([`rman`]) and of a restore test against a
+//! clone of the backup area (`rman::restore`, with the instance statements of
+//! [`instance`] on the SQL*Plus side); any other command fails with
 //! RMAN-00558 / RMAN-01009 (exit status 1). `sqlldr` and `adrci` are not simulated yet and
 //! fail with a message saying so.
 
 pub mod db;
 pub mod fault;
 pub mod files;
+pub mod instance;
 pub mod matcher;
 pub mod rman;
 pub mod scheduler;

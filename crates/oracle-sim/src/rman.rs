@@ -21,6 +21,7 @@
 //! | `backup validate [check logical] database` | `datafile::verify_file` over the datafiles |
 //! | `validate datafilecopy all`, `backup validate [check logical] datafilecopy all` | the same over the copies |
 //! | `exit`, `quit` | `Recovery Manager complete.` |
+//! | `startup nomount`, `shutdown`, `allocate channel`, `restore controlfile from`, `alter database mount`, `change ... uncatalog`, `catalog start with`, `switch database to copy`, `set until time`, `recover database` | a restore test's instance, see `rman/restore.rs` |
 //!
 //! Anything else fails with RMAN-00558 / RMAN-01009 (a syntax error) and exit status 1;
 //! `oracle-sim: ...` on standard error says the command is not simulated.
@@ -50,6 +51,8 @@ use crate::sqlplus::tns_alias_exists;
 use crate::state::{
     BackupPiece, BlockCorruption, ConfigEntry, CopyCheckpoint, DatafileCopy, State, StateLock,
 };
+
+mod restore;
 
 /// Magic of an incremental piece written by the simulator.
 pub const INCR_MAGIC: &[u8; 8] = b"OSIMINC1";
@@ -90,6 +93,7 @@ enum Cmd {
     ValidateDatabase,
     ValidateCopies,
     Exit,
+    Restore(restore::RestoreCmd),
 }
 
 impl Cmd {
@@ -119,6 +123,7 @@ impl Cmd {
             | Cmd::DeleteObsolete => "delete",
             Cmd::ShowAll => "show",
             Cmd::Configure { .. } => "configure",
+            Cmd::Restore(r) => r.name(),
             _ => "run",
         }
     }
@@ -147,6 +152,8 @@ pub fn run(
         connected: false,
         said_controlfile: false,
         channel: false,
+        allocated: None,
+        until: None,
     };
     let code = s.run(args, script);
     let _ = out.write_all(s.text.as_bytes());
@@ -162,6 +169,10 @@ struct Session {
     connected: bool,
     said_controlfile: bool,
     channel: bool,
+    /// A channel allocated with `allocate channel` in the current `run` block.
+    allocated: Option<String>,
+    /// `set until time` of the current `run` block.
+    until: Option<NaiveDateTime>,
 }
 
 impl Session {
@@ -287,15 +298,15 @@ impl Session {
             Cmd::ConnectTarget(s) => self.connect_target(s),
             Cmd::ConnectCatalog => Err(catalog_failure()),
             Cmd::Run(cmds) => {
-                for (i, c) in cmds.iter().enumerate() {
-                    self.exec_db(c)?;
-                    // The control file autobackup follows the last of consecutive backup
-                    // (and recover copy) commands.
-                    if c.backs_up() && !cmds.get(i + 1).is_some_and(Cmd::backs_up) {
-                        self.autobackup()?;
+                let r = self.run_block(cmds);
+                // `allocate channel` and `set until` last until the end of the block.
+                self.until = None;
+                if let Some(c) = self.allocated.take() {
+                    if r.is_ok() {
+                        self.line(&format!("released channel: {c}"));
                     }
                 }
-                Ok(())
+                r
             }
             other => {
                 self.exec_db(other)?;
@@ -305,6 +316,18 @@ impl Session {
                 Ok(())
             }
         }
+    }
+
+    fn run_block(&mut self, cmds: &[Cmd]) -> Result<(), Failure> {
+        for (i, c) in cmds.iter().enumerate() {
+            self.exec_db(c)?;
+            // The control file autobackup follows the last of consecutive backup
+            // (and recover copy) commands.
+            if c.backs_up() && !cmds.get(i + 1).is_some_and(Cmd::backs_up) {
+                self.autobackup()?;
+            }
+        }
+        Ok(())
     }
 
     fn connect_target(&mut self, s: &str) -> Result<(), Failure> {
@@ -655,6 +678,13 @@ impl Session {
                 self.small_piece(st, "controlfile", tag, &path, at, &io_fail)
             }
             Cmd::ValidateDatabase => {
+                if fault::active("rman", "validate") {
+                    return Err(validate_fault("backup", at, st));
+                }
+                if let Some(inst) = st.instance.take() {
+                    // A restore test: the files the instance's control file points at.
+                    return restore::validate_instance(self, st, inst, at);
+                }
                 self.line(&format!("Starting backup at {at}"));
                 self.channels();
                 let files: Vec<(u32, PathBuf)> = st
@@ -666,7 +696,11 @@ impl Session {
                 self.line(&format!("Finished backup at {at}"));
                 Ok(())
             }
+            Cmd::Restore(r) => restore::exec(self, st, r, at),
             Cmd::ValidateCopies => {
+                if fault::active("rman", "validate") {
+                    return Err(validate_fault("validate", at, st));
+                }
                 self.line(&format!("Starting validate at {at}"));
                 self.channels();
                 let files: Vec<(u32, PathBuf)> = st
@@ -1129,6 +1163,26 @@ impl Session {
     }
 }
 
+/// The injected `rman:validate` failure: a read error on the first datafile.
+fn validate_fault(name: &str, at: &str, st: &State) -> Failure {
+    let path = st
+        .instance
+        .as_ref()
+        .and_then(|i| i.datafiles.first().map(|d| d.path.clone()))
+        .or_else(|| st.datafiles.first().map(|d| d.path.clone()))
+        .unwrap_or_default();
+    Failure(vec![
+        format!("RMAN-03009: failure of {name} command on ORA_DISK_1 channel at {at}"),
+        format!(
+            "ORA-19501: read error on file \"{}\", block number 1 (block size={})",
+            path.display(),
+            st.db_block_size
+        ),
+        "ORA-27072: File I/O error".into(),
+        "Linux-x86_64 Error: 5: Input/output error".into(),
+    ])
+}
+
 fn internal(name: &str, at: &str, e: &str) -> Failure {
     eprintln!("oracle-sim: {e}");
     Failure(vec![
@@ -1504,7 +1558,14 @@ fn parse(raw: &Raw) -> Result<Cmd, Vec<String>> {
         return Ok(Cmd::Run(cmds));
     }
     let stmt = text.trim_end_matches(';').trim();
-    parse_one(stmt).map_err(|w| unsupported(raw, stmt, &w))
+    let cmd = parse_one(stmt).map_err(|w| unsupported(raw, stmt, &w))?;
+    if let Cmd::Restore(r) = &cmd {
+        if r.run_only() {
+            // `allocate channel` and `set` (until, newname) exist only inside `run`.
+            return Err(unsupported(raw, stmt, &first_word(stmt)));
+        }
+    }
+    Ok(cmd)
 }
 
 fn first_word(s: &str) -> String {
@@ -1633,6 +1694,9 @@ fn parse_one(stmt: &str) -> Result<Cmd, String> {
     }
     if lower == "show all" {
         return Ok(Cmd::ShowAll);
+    }
+    if let Some(r) = restore::parse(stmt, &lower) {
+        return r.map(Cmd::Restore);
     }
     if matches!(
         lower.as_str(),

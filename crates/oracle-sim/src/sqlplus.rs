@@ -27,6 +27,8 @@ const DB_BANNER: &str = "Oracle Database 12c Enterprise Edition Release 12.1.0.2
 
 /// SQL*Plus commands (first word, lower case, accepted abbreviations included).
 const PLUS_COMMANDS: &[&str] = &[
+    "startup",
+    "shutdown",
     "set",
     "spool",
     "spo",
@@ -390,6 +392,8 @@ impl Session {
             "col" | "column" | "clear" | "ttitle" | "btitle" | "break" | "compute" | "define"
             | "def" | "undefine" | "variable" | "var" => {}
             "prompt" | "pro" => self.emit(&format!("{rest}\n")),
+            // SQL*Plus commands run by the database (a restore test's instance).
+            "startup" | "shutdown" => return self.execute(t, false),
             "exec" | "execute" => {
                 let body = format!("begin {} end;", rest.trim_end_matches(';'));
                 return self.execute_exec(rest, &body);
@@ -663,6 +667,7 @@ impl Session {
                     self.emit(&format!("\n{msg}\n\n"));
                 }
             }
+            Outcome::Text(t) => self.emit(&format!("{t}\n")),
             Outcome::PlSql(lines) => {
                 if self.settings.serveroutput {
                     let mut text = String::new();

@@ -219,6 +219,83 @@ pub struct State {
     /// pieces, block corruptions.
     #[serde(default)]
     pub rman: RmanState,
+    /// The throw-away instance of a restore test (started by RMAN `startup nomount`), with
+    /// its own control file; `None` when no such instance runs.
+    #[serde(default)]
+    pub instance: Option<Instance>,
+}
+
+/// A test instance started for a restore (the autorestore flow): its own control file view,
+/// separate from the source database's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instance {
+    /// `NOMOUNT` (`STARTED` in `v$instance`), `MOUNTED` or `OPEN READ ONLY`.
+    pub status: String,
+    /// The control file backup restored (`restore controlfile from`), once restored.
+    pub controlfile_from: Option<PathBuf>,
+    /// Checkpoint SCN of the restored control file.
+    pub controlfile_scn: u64,
+    /// The datafiles the control file names, and the files they point at.
+    pub datafiles: Vec<InstanceDatafile>,
+    /// Datafile copies cataloged in this control file.
+    pub copies: Vec<InstanceCopy>,
+    /// Archived logs cataloged in this control file.
+    pub archived_logs: Vec<InstanceLog>,
+    /// `v$database_block_corruption` of this instance.
+    pub corruptions: Vec<BlockCorruption>,
+    /// SCN reached by `recover database`.
+    pub recovered_scn: Option<u64>,
+    /// The `set until time` target of that recovery.
+    pub recovered_until: Option<NaiveDateTime>,
+}
+
+/// A datafile in the instance's control file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceDatafile {
+    /// `file#`.
+    pub file_number: u32,
+    /// Tablespace name.
+    pub tablespace: String,
+    /// The file it points at (the source datafile's name until a switch to a copy).
+    pub path: PathBuf,
+    /// Checkpoint SCN the control file has for it.
+    pub checkpoint_scn: u64,
+    /// Whether it points at a copy (after `switch database to copy`).
+    pub switched: bool,
+}
+
+/// A datafile copy cataloged in the instance's control file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceCopy {
+    /// `file#` from the copy's header.
+    pub file_number: u32,
+    /// Path.
+    pub path: PathBuf,
+    /// Checkpoint SCN from the copy's header.
+    pub checkpoint_scn: u64,
+    /// RECID.
+    pub recid: u64,
+}
+
+/// An archived log cataloged in the instance's control file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceLog {
+    /// Thread.
+    pub thread: u32,
+    /// Sequence.
+    pub sequence: u64,
+    /// First SCN.
+    pub first_scn: u64,
+    /// Next SCN.
+    pub next_scn: u64,
+    /// First time (from the source database's record of the log, when known).
+    pub first_time: Option<NaiveDateTime>,
+    /// Next time (likewise).
+    pub next_time: Option<NaiveDateTime>,
+    /// Path.
+    pub path: PathBuf,
+    /// RECID.
+    pub recid: u64,
 }
 
 /// RMAN's part of the control file, kept by the simulated `rman`.

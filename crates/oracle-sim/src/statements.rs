@@ -23,6 +23,8 @@ pub enum Outcome {
     Message(String),
     /// A PL/SQL block ran; its `dbms_output` lines.
     PlSql(Vec<String>),
+    /// Text SQL*Plus always prints (`startup`, `shutdown`).
+    Text(String),
 }
 
 /// An Oracle error stack (`ORA-xxxxx: ...` lines).
@@ -163,6 +165,9 @@ fn invalid(text: &str) -> SqlError {
 /// Runs SQL statement or PL/SQL block `text` (without the terminating `;` or `/`).
 pub fn execute(state: &mut State, ctx: &Context<'_>, text: &str) -> Result<Outcome, SqlError> {
     let is = |p: &str| match_pattern(p, text).is_some();
+    if let Some(r) = crate::instance::execute(state, text) {
+        return r;
+    }
     if is(INSTANCE) {
         fail_if("instance", ora_unavailable)?;
         return Ok(Outcome::Rows(Rows {
