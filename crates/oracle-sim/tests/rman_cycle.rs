@@ -7,48 +7,22 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use common::{text, Sim};
+use common::{backup_script, backup_subs, rman, rman_failed, rman_succeeded, text, Sim};
 use datafile::{ByteOrder, CacheHeader};
 use rman::parse::RmanSummary;
 use rman::template::{
-    rman_script, BackupLevel, RmanAction, ScriptOptions, Substitutions, TemplateKind, TemplateSet,
+    rman_script, BackupLevel, RmanAction, ScriptOptions, TemplateKind, TemplateSet,
 };
 
-fn subs(sim: &Sim, sectionsize: &str) -> Substitutions {
-    let backupdest = sim.backupdest();
-    Substitutions::new()
-        .with("configname", "orcl")
-        .with("backupdest", backupdest.to_str().unwrap())
-        .with("archdir", backupdest.join("archivelog").to_str().unwrap())
-        .with("recoverywindow", "2")
-        .with("parallel", "4")
-        .with("sectionsize", sectionsize)
-        .with("dbid", "1433672784")
-}
-
 fn script(sim: &Sim, action: RmanAction<'_>) -> String {
-    let set = TemplateSet::builtin(TemplateKind::Rman).unwrap();
-    rman_script(&set, &subs(sim, ""), ScriptOptions::default(), action).unwrap()
+    backup_script(sim, "", action)
 }
 
-fn rman(sim: &Sim, script: &str, env: &[(&str, &str)]) -> Output {
-    sim.tool("rman", &[], script, env)
-}
-
+/// A successful run that printed no RMAN- message at all.
 fn rman_ok(sim: &Sim, script: &str) -> String {
-    let out = rman(sim, script, &[]);
-    let stdout = text(&out);
-    assert!(
-        out.status.success(),
-        "rman failed ({:?})\n--- script\n{script}\n--- stdout\n{stdout}\n--- stderr\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = rman_succeeded(&rman(sim, script, &[]));
     assert!(!stdout.contains("RMAN-"), "{stdout}");
-    assert!(!stdout.contains("ORA-"), "{stdout}");
-    assert!(stdout.ends_with("Recovery Manager complete.\n"), "{stdout}");
     stdout
 }
 
@@ -358,7 +332,7 @@ fn section_size_is_accepted() {
     let set = TemplateSet::builtin(TemplateKind::Rman).unwrap();
     let s = rman_script(
         &set,
-        &subs(&sim, "section size 1G"),
+        &backup_subs(&sim, "section size 1G"),
         ScriptOptions::default(),
         RmanAction::Backup(BackupLevel::ImageCopy),
     )
@@ -402,14 +376,6 @@ fn archivelogs_older_than_the_window_are_deleted_everywhere() {
     }
 }
 
-fn assert_failed(out: &Output) -> String {
-    let stdout = text(out);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("RMAN-00571: ===========================================================\nRMAN-00569: =============== ERROR MESSAGE STACK FOLLOWS ===============\n"), "{stdout}");
-    assert!(stdout.ends_with("Recovery Manager complete.\n"), "{stdout}");
-    stdout
-}
-
 #[test]
 fn syntax_errors_and_unsimulated_commands_fail_like_rman() {
     let sim = Sim::new();
@@ -419,7 +385,7 @@ fn syntax_errors_and_unsimulated_commands_fail_like_rman() {
         "SET ECHO ON\nCONNECT TARGET /@orcl\nbakup database;\nshow all;\nEXIT\n",
         &[],
     );
-    let stdout = assert_failed(&out);
+    let stdout = rman_failed(&out);
     let e = rman::parse::errors::first_error(&stdout).unwrap();
     assert_eq!(e.id(), "RMAN-00558");
     assert!(stdout.contains("RMAN-01008: the bad identifier was: bakup\nRMAN-01007: at line 3 column 1 file: standard input\n"), "{stdout}");
@@ -433,35 +399,35 @@ fn syntax_errors_and_unsimulated_commands_fail_like_rman() {
     let set = TemplateSet::builtin(TemplateKind::Rman).unwrap();
     let s = rman_script(
         &set,
-        &subs(&sim, ""),
+        &backup_subs(&sim, ""),
         ScriptOptions::default(),
         RmanAction::Entry("report"),
     )
     .unwrap();
-    let stdout = assert_failed(&rman(&sim, &s, &[]));
+    let stdout = rman_failed(&rman(&sim, &s, &[]));
     assert_eq!(
         rman::parse::errors::first_error(&stdout).unwrap().id(),
         "RMAN-00558"
     );
     let s = "CONNECT TARGET /@orcl\nrun {\nbackup incremental level 1 for recover of copy with tag 'x' database;\nrestore database validate;\n}\nEXIT\n";
-    assert_failed(&rman(&sim, s, &[]));
+    rman_failed(&rman(&sim, s, &[]));
     assert!(sim.state().datafile_copies.is_empty());
 
     // A script cut in the middle of a command.
-    let stdout = assert_failed(&rman(&sim, "CONNECT TARGET /@orcl\nshow all\n", &[]));
+    let stdout = rman_failed(&rman(&sim, "CONNECT TARGET /@orcl\nshow all\n", &[]));
     assert!(stdout.contains("found \"end-of-file\""), "{stdout}");
 
     // Not connected.
-    let stdout = assert_failed(&rman(&sim, "show all;\nEXIT\n", &[]));
+    let stdout = rman_failed(&rman(&sim, "show all;\nEXIT\n", &[]));
     assert!(
         stdout.contains("RMAN-06171: not connected to target database"),
         "{stdout}"
     );
 
     // Unknown alias; catalog.
-    let stdout = assert_failed(&rman(&sim, "CONNECT TARGET /@nosuchdb\nEXIT\n", &[]));
+    let stdout = rman_failed(&rman(&sim, "CONNECT TARGET /@nosuchdb\nEXIT\n", &[]));
     assert!(stdout.contains("ORA-12154"), "{stdout}");
-    let stdout = assert_failed(&rman(
+    let stdout = rman_failed(&rman(
         &sim,
         "CONNECT TARGET /@orcl\nCONNECT CATALOG rman/x@rcat\nEXIT\n",
         &[],
@@ -475,7 +441,7 @@ fn injected_faults_fail_the_step() {
     config(&sim);
     let s = script(&sim, RmanAction::Backup(BackupLevel::ImageCopy));
 
-    let stdout = assert_failed(&rman(&sim, &s, &[("ORACLE_SIM_FAIL", "rman:backup")]));
+    let stdout = rman_failed(&rman(&sim, &s, &[("ORACLE_SIM_FAIL", "rman:backup")]));
     let e = rman::parse::errors::first_error(&stdout).unwrap();
     assert_eq!(e.id(), "RMAN-03009");
     assert!(
@@ -492,7 +458,7 @@ fn injected_faults_fail_the_step() {
     imagecopy(&sim);
     workload(&sim, "9");
     let before = copies(&sim);
-    let stdout = assert_failed(&rman(&sim, &s, &[("ORACLE_SIM_FAIL", "rman:recover")]));
+    let stdout = rman_failed(&rman(&sim, &s, &[("ORACLE_SIM_FAIL", "rman:recover")]));
     assert_eq!(
         rman::parse::errors::first_error(&stdout).unwrap().id(),
         "RMAN-03002"
@@ -503,7 +469,7 @@ fn injected_faults_fail_the_step() {
     imagecopy(&sim);
     assert_copies_current(&sim);
 
-    let stdout = assert_failed(&rman(&sim, &s, &[("ORACLE_SIM_FAIL", "rman:connect")]));
+    let stdout = rman_failed(&rman(&sim, &s, &[("ORACLE_SIM_FAIL", "rman:connect")]));
     assert_eq!(
         rman::parse::errors::first_error(&stdout).unwrap().id(),
         "RMAN-00554"

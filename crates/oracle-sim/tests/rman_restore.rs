@@ -12,52 +12,15 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use chrono::NaiveDateTime;
-use common::{text, Sim};
-use rman::template::{
-    rman_script, BackupLevel, RmanAction, ScriptOptions, Substitutions, TemplateKind, TemplateSet,
-};
-
-fn backup_subs(sim: &Sim) -> Substitutions {
-    let backupdest = sim.backupdest();
-    Substitutions::new()
-        .with("configname", "orcl")
-        .with("backupdest", backupdest.to_str().unwrap())
-        .with("archdir", backupdest.join("archivelog").to_str().unwrap())
-        .with("recoverywindow", "2")
-        .with("parallel", "4")
-        .with("sectionsize", "")
-        .with("dbid", "1433672784")
-}
-
-fn backup_script(sim: &Sim, action: RmanAction<'_>) -> String {
-    let set = TemplateSet::builtin(TemplateKind::Rman).unwrap();
-    rman_script(&set, &backup_subs(sim), ScriptOptions::default(), action).unwrap()
-}
-
-fn rman(sim: &Sim, script: &str, env: &[(&str, &str)]) -> Output {
-    sim.tool("rman", &[], script, env)
-}
+use common::{backup_script, rman, rman_failed, rman_succeeded, text, Sim};
+use rman::template::{BackupLevel, RmanAction, Substitutions, TemplateKind, TemplateSet};
 
 fn ok(out: &Output) -> String {
-    let stdout = text(out);
-    assert!(
-        out.status.success(),
-        "rman failed ({:?})\n--- stdout\n{stdout}\n--- stderr\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!stdout.contains("RMAN-00569"), "{stdout}");
-    assert!(!stdout.contains("ORA-"), "{stdout}");
-    assert!(stdout.ends_with("Recovery Manager complete.\n"), "{stdout}");
-    stdout
+    rman_succeeded(out)
 }
 
 fn failed(out: &Output) -> String {
-    let stdout = text(out);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("RMAN-00571: ===========================================================\nRMAN-00569: =============== ERROR MESSAGE STACK FOLLOWS ===============\n"), "{stdout}");
-    assert!(stdout.ends_with("Recovery Manager complete.\n"), "{stdout}");
-    stdout
+    rman_failed(out)
 }
 
 fn admin_ok(sim: &Sim, cmd: &str, args: &[&str]) {
@@ -91,6 +54,7 @@ fn backed_up(sim: &Sim) -> String {
         sim,
         &backup_script(
             sim,
+            "",
             RmanAction::Config {
                 already_registered: false,
             },
@@ -103,7 +67,7 @@ fn backed_up(sim: &Sim) -> String {
     );
     let out = sim.sqlplus(&s, &[]);
     assert!(out.status.success(), "{}", text(&out));
-    let imagecopy = backup_script(sim, RmanAction::Backup(BackupLevel::ImageCopy));
+    let imagecopy = backup_script(sim, "", RmanAction::Backup(BackupLevel::ImageCopy));
     ok(&rman(sim, &imagecopy, &[]));
     admin_ok(sim, "switch-logfile", &[]);
     admin_ok(sim, "workload", &["--blocks", "60", "--seed", "1"]);

@@ -120,3 +120,62 @@ impl Sim {
 pub fn text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// The backup substitutions of the test database (`orcl`, recovery window 2, parallel 4).
+pub fn backup_subs(sim: &Sim, sectionsize: &str) -> rman::template::Substitutions {
+    let backupdest = sim.backupdest();
+    rman::template::Substitutions::new()
+        .with("configname", "orcl")
+        .with("backupdest", backupdest.to_str().unwrap())
+        .with("archdir", backupdest.join("archivelog").to_str().unwrap())
+        .with("recoverywindow", "2")
+        .with("parallel", "4")
+        .with("sectionsize", sectionsize)
+        .with("dbid", "1433672784")
+}
+
+/// An RMAN script of the backup path, rendered from the built-in templates.
+pub fn backup_script(
+    sim: &Sim,
+    sectionsize: &str,
+    action: rman::template::RmanAction<'_>,
+) -> String {
+    use rman::template::{rman_script, ScriptOptions, TemplateKind, TemplateSet};
+    let set = TemplateSet::builtin(TemplateKind::Rman).unwrap();
+    rman_script(
+        &set,
+        &backup_subs(sim, sectionsize),
+        ScriptOptions::default(),
+        action,
+    )
+    .unwrap()
+}
+
+/// Runs the simulated `rman` with `script` on stdin.
+pub fn rman(sim: &Sim, script: &str, env: &[(&str, &str)]) -> Output {
+    sim.tool("rman", &[], script, env)
+}
+
+/// Stdout of a successful RMAN run: exit 0, no error stack, no ORA- error, a clean end.
+pub fn rman_succeeded(out: &Output) -> String {
+    let stdout = text(out);
+    assert!(
+        out.status.success(),
+        "rman failed ({:?})\n--- stdout\n{stdout}\n--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stdout.contains("RMAN-00569"), "{stdout}");
+    assert!(!stdout.contains("ORA-"), "{stdout}");
+    assert!(stdout.ends_with("Recovery Manager complete.\n"), "{stdout}");
+    stdout
+}
+
+/// Stdout of a failed RMAN run: exit 1 with RMAN's error-stack framing.
+pub fn rman_failed(out: &Output) -> String {
+    let stdout = text(out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("RMAN-00571: ===========================================================\nRMAN-00569: =============== ERROR MESSAGE STACK FOLLOWS ===============\n"), "{stdout}");
+    assert!(stdout.ends_with("Recovery Manager complete.\n"), "{stdout}");
+    stdout
+}
