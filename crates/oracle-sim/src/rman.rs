@@ -872,25 +872,11 @@ impl Session {
                     self.line("channel ORA_DISK_1: datafile copy complete, elapsed time: 00:00:01");
                 }
                 Some(copy) => {
-                    let from = st
-                        .rman
-                        .copies
-                        .iter()
-                        .find(|c| c.path == copy)
-                        .map(|c| c.checkpoint_scn)
-                        .unwrap_or(0);
+                    let from = st.rman.copy_checkpoint(&copy);
                     // Pieces not yet applied also count: the next one starts at the newest.
                     let from = st
                         .rman
-                        .pieces
-                        .iter()
-                        .filter(|p| {
-                            !p.deleted
-                                && p.kind == "incremental"
-                                && p.tag == tag
-                                && p.file_number == Some(df.file_number)
-                                && p.from_scn <= from
-                        })
+                        .live_incrementals(&tag, df.file_number, from)
                         .map(|p| p.to_scn)
                         .fold(from, u64::max);
                     self.line(
@@ -949,25 +935,11 @@ impl Session {
                 continue;
             };
             loop {
-                let ckp = st
-                    .rman
-                    .copies
-                    .iter()
-                    .find(|c| c.path == copy.path)
-                    .map(|c| c.checkpoint_scn)
-                    .unwrap_or(0);
+                let ckp = st.rman.copy_checkpoint(&copy.path);
                 let next = st
                     .rman
-                    .pieces
-                    .iter()
-                    .filter(|p| {
-                        !p.deleted
-                            && p.kind == "incremental"
-                            && p.tag == tag
-                            && p.file_number == Some(copy.file_number)
-                            && p.from_scn <= ckp
-                            && p.to_scn > ckp
-                    })
+                    .live_incrementals(&tag, copy.file_number, ckp)
+                    .filter(|p| p.to_scn > ckp)
                     .max_by_key(|p| p.to_scn)
                     .cloned();
                 let Some(piece) = next else { break };

@@ -315,6 +315,34 @@ pub struct RmanState {
     pub recid: u64,
 }
 
+impl RmanState {
+    /// The checkpoint SCN of the copy at `path` (0 when it is not known).
+    pub fn copy_checkpoint(&self, path: &std::path::Path) -> u64 {
+        self.copies
+            .iter()
+            .find(|c| c.path == path)
+            .map(|c| c.checkpoint_scn)
+            .unwrap_or(0)
+    }
+
+    /// Incremental pieces of datafile `file_number` with `tag` not deleted yet, that start at
+    /// or before `scn` (so they can be applied to a copy checkpointed at `scn`).
+    pub fn live_incrementals<'a>(
+        &'a self,
+        tag: &'a str,
+        file_number: u32,
+        scn: u64,
+    ) -> impl Iterator<Item = &'a BackupPiece> + 'a {
+        self.pieces.iter().filter(move |p| {
+            !p.deleted
+                && p.kind == "incremental"
+                && p.tag == tag
+                && p.file_number == Some(file_number)
+                && p.from_scn <= scn
+        })
+    }
+}
+
 /// One `CONFIGURE` setting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigEntry {
