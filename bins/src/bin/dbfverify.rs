@@ -35,7 +35,8 @@ const READ_BUFFER: usize = 128 << 10;
     name = PROGRAM,
     about = "Verifies Oracle datafiles and RMAN image copies block by block, without an Oracle instance",
     after_help = "PATHs are datafiles or directories (walked recursively in name order; symbolic links \
-                  inside them are not followed). Files that are not datafiles (archived logs, control \
+                  inside them are not followed; storage snapshot directories .zfs and .snapshot inside them are \
+                  not walked). Files that are not datafiles (archived logs, control \
                   files, logs, configuration) are reported as skipped.\n\n\
                   Exit status: 0 all clean; 1 corruption found (a corrupt or marked-corrupt block, a \
                   truncated file or damaged header, datafiles of several databases, two files with \
@@ -102,6 +103,10 @@ enum Item {
 const REASON_SYMLINK: &str = "symbolic link, not followed";
 const REASON_SPECIAL: &str = "not a regular file";
 const REASON_EMPTY: &str = "empty file";
+const REASON_SNAPSHOT_DIR: &str = "storage snapshot directory, not walked";
+
+/// Directory names under which storage systems expose snapshots inside a share.
+const STORAGE_SNAPSHOT_DIRS: [&str; 2] = [".zfs", ".snapshot"];
 
 /// Expands the PATH arguments into files, in argument order, directories walked in name
 /// order; a file reached twice is listed once.
@@ -155,6 +160,15 @@ fn walk(dir: &Path, items: &mut Vec<Item>) -> Result<(), CliError> {
             items.push(Item::Skip {
                 path,
                 reason: REASON_SYMLINK,
+            });
+        } else if kind.is_dir()
+            && STORAGE_SNAPSHOT_DIRS.contains(&entry.file_name().to_str().unwrap_or(""))
+        {
+            // Snapshots exposed by the storage (ZFS `.zfs`, NetApp `.snapshot`) are other
+            // versions of the same files, not part of the tree; name them to verify one.
+            items.push(Item::Skip {
+                path,
+                reason: REASON_SNAPSHOT_DIR,
             });
         } else if kind.is_dir() {
             walk(&path, items)?;

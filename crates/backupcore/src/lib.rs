@@ -7,11 +7,13 @@
 //!   the conformance suite every backend passes.
 //! * [`lock`]: one lock per database.
 //! * [`runlog`]: one log file per run, with retention and secret redaction.
+//! * [`restoreparams`]: `autorestore.cfg`, the restore facts kept in the backup area.
 //!
 //! Nothing here spawns processes or talks HTTP.
 
 pub mod config;
 pub mod lock;
+pub mod restoreparams;
 pub mod retention;
 pub mod runlog;
 pub mod snap;

@@ -365,6 +365,7 @@ fn setschedule_creates_user_and_jobs_and_never_spools_the_password() {
             .with("osuser", "oracle")
             .with("ospassword", "S3cret-pw")
             .with("scriptpath", "/opt/backup")
+            .with("configfile", "/opt/backup/backup.cfg")
             .with("schedulebackup", "FREQ=DAILY;BYHOUR=10;BYMINUTE=0")
             .with("schedulearchlog", "FREQ=HOURLY;BYMINUTE=30")
             .with("backupjobenabled", "false");

@@ -59,6 +59,10 @@ pub enum Tool {
     Sqlldr,
     /// The ADR command interpreter.
     Adrci,
+    /// OPatch (`$ORACLE_HOME/OPatch/opatch`), for the patch inventory in the run log.
+    Opatch,
+    /// Grid Infrastructure's `srvctl`, for the database's cluster configuration in the log.
+    Srvctl,
 }
 
 impl Tool {
@@ -69,6 +73,8 @@ impl Tool {
             Tool::Sqlplus => "sqlplus",
             Tool::Sqlldr => "sqlldr",
             Tool::Adrci => "adrci",
+            Tool::Opatch => "opatch",
+            Tool::Srvctl => "srvctl",
         }
     }
 }
@@ -112,9 +118,14 @@ impl OracleEnv {
         self
     }
 
-    /// The path of a tool: `$ORACLE_HOME/bin/<tool>`.
+    /// The path of a tool: `$ORACLE_HOME/bin/<tool>`, for OPatch
+    /// `$ORACLE_HOME/OPatch/opatch`.
     pub fn binary(&self, tool: Tool) -> PathBuf {
-        self.oracle_home.join("bin").join(tool.binary_name())
+        let dir = match tool {
+            Tool::Opatch => "OPatch",
+            _ => "bin",
+        };
+        self.oracle_home.join(dir).join(tool.binary_name())
     }
 
     /// The changes to the inherited environment, in the order they are applied: a value to
@@ -203,6 +214,12 @@ impl Script {
         Script::new(Tool::Adrci, label, text)
     }
 
+    /// The name of a program call without a script ([`Call::Program`]), e.g.
+    /// `Script::program(Tool::Opatch, "lsinventory")`.
+    pub fn program(tool: Tool, label: impl Into<String>) -> Self {
+        Script::new(tool, label, String::new())
+    }
+
     /// Sets [`Script::secrets`] (shared with the caller's set).
     pub fn with_secrets(mut self, secrets: Secrets) -> Self {
         self.secrets = secrets;
@@ -236,6 +253,14 @@ pub enum Call<'a> {
     },
     /// `adrci script=…`.
     Adrci(&'a Script),
+    /// A program run with arguments only (`opatch lsinventory`, `srvctl config database -d
+    /// orcl`): `script` names the tool and the step, its text is not used.
+    Program {
+        /// The tool and label; the text is ignored.
+        script: &'a Script,
+        /// The command-line arguments.
+        args: &'a [String],
+    },
 }
 
 impl Call<'_> {
@@ -246,6 +271,7 @@ impl Call<'_> {
             Call::Sqlplus { .. } => Tool::Sqlplus,
             Call::Sqlldr { .. } => Tool::Sqlldr,
             Call::Adrci(_) => Tool::Adrci,
+            Call::Program { script, .. } => script.tool,
         }
     }
 
@@ -253,7 +279,7 @@ impl Call<'_> {
     pub fn script(&self) -> &Script {
         match self {
             Call::Rman(s) | Call::Adrci(s) => s,
-            Call::Sqlplus { script, .. } => script,
+            Call::Sqlplus { script, .. } | Call::Program { script, .. } => script,
             Call::Sqlldr { control, .. } => control,
         }
     }
@@ -274,6 +300,7 @@ impl Call<'_> {
                 "silent=all".into(),
             ],
             Call::Adrci(_) => vec![format!("script={file}")],
+            Call::Program { args, .. } => args.to_vec(),
         }
     }
 
@@ -293,7 +320,11 @@ impl Call<'_> {
     /// Fails when the script was written for another tool.
     fn check(&self) -> Result<(), RunError> {
         let script = self.script();
-        if script.tool == self.tool() {
+        let program_ok = match self {
+            Call::Program { script, .. } => matches!(script.tool, Tool::Opatch | Tool::Srvctl),
+            _ => !matches!(script.tool, Tool::Opatch | Tool::Srvctl),
+        };
+        if script.tool == self.tool() && program_ok {
             Ok(())
         } else {
             Err(RunError::WrongTool {
@@ -482,6 +513,11 @@ pub trait Runner {
     /// `adrci script=<file>`, the script written to a temporary file.
     fn adrci(&self, script: &Script) -> Result<Output, RunError> {
         self.run(&Call::Adrci(script))
+    }
+
+    /// `<tool> <args>` ([`Call::Program`]): `script` names the tool and the step.
+    fn program(&self, script: &Script, args: &[String]) -> Result<Output, RunError> {
+        self.run(&Call::Program { script, args })
     }
 }
 
@@ -756,7 +792,7 @@ impl Runner for ProcessRunner {
         let file = match tool {
             Tool::Sqlldr => Some(TempFile::create(".ctl", script.text.as_bytes())),
             Tool::Adrci => Some(TempFile::create(".adi", script.text.as_bytes())),
-            Tool::Rman | Tool::Sqlplus => None,
+            Tool::Rman | Tool::Sqlplus | Tool::Opatch | Tool::Srvctl => None,
         }
         .transpose()
         .map_err(Self::io_err(call, "write a temporary script file"))?;
@@ -901,6 +937,22 @@ impl RecordedCall {
     pub fn redacted_text(&self) -> String {
         redact_all(&self.secrets, &self.text)
     }
+
+    /// The call as shown by `--dry-run`: a header `----- rman: imagecopy -----` (with the
+    /// arguments when there are any), then the script, secrets masked.
+    pub fn dry_run_block(&self) -> String {
+        let mut out = format!("----- {}: {}", self.tool, self.label);
+        if !self.args.is_empty() {
+            out.push_str(&format!(" ({} {})", self.tool, self.args.join(" ")));
+        }
+        out.push_str(" -----\n");
+        let text = self.redacted_text();
+        out.push_str(&text);
+        if !text.is_empty() && !text.ends_with('\n') {
+            out.push('\n');
+        }
+        out
+    }
 }
 
 /// What a [`RecordingRunner`] answers for a label.
@@ -966,20 +1018,10 @@ impl RecordingRunner {
     /// Every script in order, each under a header `----- rman: imagecopy -----` (with the
     /// arguments when there are any), secrets masked.
     pub fn dry_run_text(&self) -> String {
-        let mut out = String::new();
-        for call in self.calls() {
-            out.push_str(&format!("----- {}: {}", call.tool, call.label));
-            if !call.args.is_empty() {
-                out.push_str(&format!(" ({} {})", call.tool, call.args.join(" ")));
-            }
-            out.push_str(" -----\n");
-            let text = call.redacted_text();
-            out.push_str(&text);
-            if !text.is_empty() && !text.ends_with('\n') {
-                out.push('\n');
-            }
-        }
-        out
+        self.calls()
+            .iter()
+            .map(RecordedCall::dry_run_block)
+            .collect()
     }
 }
 

@@ -123,6 +123,7 @@ fn sample_subs() -> Substitutions {
         RuntimeValues {
             logfile: Path::new("/nfs/backup/orcl/backup_logs/x.log"),
             scriptpath: Path::new("/opt/backup"),
+            configfile: Some(Path::new("/opt/backup/backup.cfg")),
             ospassword: Some("s3cr&t"),
         },
     )
@@ -141,6 +142,7 @@ fn substitutions_from_settings() {
         ("osuser", "oracle"),
         ("ospassword", "s3cr&t"),
         ("scriptpath", "/opt/backup"),
+        ("configfile", "/opt/backup/backup.cfg"),
         ("schedulebackup", "FREQ=DAILY"),
         ("schedulearchlog", "FREQ=HOURLY;INTERVAL=2"),
         ("dbid", "1433672784"),
@@ -270,6 +272,9 @@ const ORIGINAL_PLACEHOLDERS: [(TemplateKind, &[&str]); 3] = [
             "schedulearchlog",
             "backupjobenabled",
             "logfile",
+            // Ours: the scheduler jobs pass the configuration file to the `backup` program
+            // (the original found backup.cfg beside backup.py).
+            "configfile",
         ],
     ),
     (

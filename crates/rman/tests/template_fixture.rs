@@ -46,6 +46,7 @@ fn fixture_setup() -> (TemplateSet, Substitutions, ScriptOptions) {
         RuntimeValues {
             logfile: Path::new("/nfs/backup/orcl/backup_logs/orcl_20161108T215324_config.log"),
             scriptpath: Path::new("/home/oracle/oracle-imagecopy-backup"),
+            configfile: None,
             ospassword: None,
         },
     );

@@ -29,6 +29,7 @@ fn subs_for(extra: &str) -> (Substitutions, ScriptOptions) {
         RuntimeValues {
             logfile: Path::new("/nfs/backup/orcl/backup_logs/orcl_20261121T101500_config.log"),
             scriptpath: Path::new("/opt/oracle-imagecopy-backup"),
+            configfile: Some(Path::new("/opt/oracle-imagecopy-backup/backup.cfg")),
             ospassword: Some("OsPassw0rd"),
         },
     );

@@ -578,4 +578,21 @@ impl SnapHandler for Zfssa {
             origin: None,
         })
     }
+
+    /// ZFS shares show every snapshot read-only at `<mount>/.zfs/snapshot/<name>` to NFS
+    /// clients (also when the share's `snapdir` property is `hidden`: hidden only keeps
+    /// `.zfs` out of directory listings).
+    fn snapshot_path(
+        &self,
+        name: &str,
+        mounted_at: &std::path::Path,
+    ) -> Result<std::path::PathBuf, SnapError> {
+        if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+            return Err(SnapError::NotFound {
+                kind: "snapshot",
+                name: name.to_string(),
+            });
+        }
+        Ok(mounted_at.join(".zfs").join("snapshot").join(name))
+    }
 }

@@ -218,6 +218,19 @@ pub trait SnapHandler: Send + Sync {
 
     /// Creates the database's backup filesystem (a new database's first step).
     async fn create_volume(&self) -> Result<FilesystemInfo, SnapError>;
+
+    /// Where the files of snapshot `name` can be read on this host, given the directory the
+    /// database's filesystem is mounted at (the backup area). NFS shares of ZFS expose
+    /// snapshots read-only under `<mount>/.zfs/snapshot/<name>`; local backends keep them in
+    /// their own directories. The default: not supported.
+    fn snapshot_path(
+        &self,
+        name: &str,
+        mounted_at: &std::path::Path,
+    ) -> Result<std::path::PathBuf, SnapError> {
+        let _ = (name, mounted_at);
+        Err(SnapError::Unsupported("reading a snapshot's files"))
+    }
 }
 
 /// The original's snapshot name: `<db>-<YYYYMMDDTHHMMSS>` in local time.

@@ -18,8 +18,11 @@ pub struct RuntimeValues<'a> {
     /// This run's log file (`${logfile}`; SQL*Plus spools into it).
     pub logfile: &'a Path,
     /// Directory of the installed programs (`${scriptpath}`; the scheduler jobs run
-    /// `<scriptpath>/backup.py`, as in the original).
+    /// `<scriptpath>/backup`).
     pub scriptpath: &'a Path,
+    /// The configuration file (`${configfile}`; the scheduler jobs pass it as
+    /// `--config=<file>`, since a job's working directory and environment are not the user's).
+    pub configfile: Option<&'a Path>,
     /// The OS password for the scheduler credential (`${ospassword}`, env `OSPASSWORD`); only
     /// action `setschedule` needs it.
     pub ospassword: Option<&'a str>,
@@ -30,6 +33,7 @@ impl fmt::Debug for RuntimeValues<'_> {
         f.debug_struct("RuntimeValues")
             .field("logfile", &self.logfile)
             .field("scriptpath", &self.scriptpath)
+            .field("configfile", &self.configfile)
             .field("ospassword", &self.ospassword.map(|_| MASK))
             .finish()
     }
@@ -68,7 +72,7 @@ impl Substitutions {
     /// The values the original `backup.py` provided, for database `db`:
     /// `recoverywindow`, `parallel`, `backupdest` (`<backupdest>/<db>`), `archdir`
     /// (`<backupdest>/<db>/archivelog`), `configname`, `schedulebackup`, `schedulearchlog`,
-    /// `dbid`, `logfile`, `scriptpath`, `backupjobenabled` (`true`/`false`), `sectionsize`
+    /// `dbid`, `logfile`, `scriptpath`, `configfile` (when given), `backupjobenabled` (`true`/`false`), `sectionsize`
     /// (`section size <value>` or empty); and, when configured, `catalogconnect`, `osuser`,
     /// `oraclehome`, `tnspath` and `ospassword`. `scheduleuserprefix` is added by
     /// [`Substitutions::set_schedule_user_prefix`] once the CDB check has run.
@@ -101,6 +105,9 @@ impl Substitutions {
                     _ => String::new(),
                 },
             );
+        if let Some(c) = runtime.configfile {
+            s.insert("configfile", path_text(c));
+        }
         if let Some(c) = &db.catalog {
             s.insert("catalogconnect", c.clone());
         }
