@@ -27,6 +27,31 @@
 //! (so a client calling something the fake does not model fails loudly); paths outside
 //! `/api/storage/v1|v2` answer 404.
 //!
+//! # Contents on disk (NFS view)
+//!
+//! Snapshots and clones are metadata only unless a filesystem is bound to a local
+//! directory with [`ZfssaFake::bind_directory`]: that directory then plays the share's NFS
+//! mount. As on an appliance, where a client sees each snapshot read-only at
+//! `<mount>/.zfs/snapshot/<name>`:
+//!
+//! * creating a snapshot (REST or [`ZfssaFake::add_snapshot`]) first copies the directory
+//!   tree (regular files with their modification times, directories, symbolic links as
+//!   links; not the top-level `.zfs`) to `<dir>/.zfs/snapshot/<name>`, files mode 0444 and
+//!   directories 0555. Other file types, or any I/O error, fail the request with 500
+//!   `ERR_INTERNAL` and no snapshot is created (nor any partial copy left);
+//! * destroying the snapshot removes that directory (write permission restored first);
+//! * with a clone root set ([`ZfssaFake::bind_clone_root`]), cloning a snapshot of a bound
+//!   filesystem copies `<dir>/.zfs/snapshot/<name>` to `<clone root>/<clone share name>`
+//!   (files 0644, directories 0755) and binds the clone to it, so the clone's own
+//!   snapshots work alike; a failing copy (e.g. that directory exists) is a 500 and no
+//!   clone. Destroying the clone removes its directory. Clones of unbound filesystems, or
+//!   without a clone root, have no contents on disk;
+//! * destroying a bound (non-clone) filesystem removes its snapshots' directories but
+//!   leaves the bound directory itself alone.
+//!
+//! The copies are made with the fake's lock held, before the request is answered.
+//! Snapshot rename is not modelled (501), so there is nothing to rename on disk.
+//!
 //! # Errors
 //!
 //! Errors carry the documented fault payload (guide, "Appliance Errors"):
@@ -39,7 +64,8 @@
 //! * destroying a snapshot that has clones, or a filesystem one of whose snapshots has
 //!   clones: 409 `ERR_STATE_CHANGED`, the details naming the dependent clones;
 //! * a body that is not a JSON object: 400 `ERR_INVALID_ARG`; a missing `name`/`share`:
-//!   400 `ERR_MISSING_ARG`.
+//!   400 `ERR_MISSING_ARG`; a name `.` or `..` (or with `/ @ #`): 400 `ERR_INVALID_ARG`;
+//! * copying or removing a bound filesystem's contents on disk fails: 500 `ERR_INTERNAL`.
 //!
 //! # Authentication
 //!
@@ -50,11 +76,13 @@
 //! Every response carries `X-Zfssa-Storage-Api: 1.0` (`2.0` under `/api/storage/v2`).
 //! `href` values and `Location` headers use the API version of the request.
 
+mod contents;
 mod handler;
 mod model;
 mod util;
 
 use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -162,9 +190,12 @@ impl ZfssaFake {
 
     /// Adds a snapshot with the given creation time and space figures, creating the
     /// filesystem (and project, pool) if needed. Snapshots are kept in creation-time order.
+    /// If the filesystem is bound to a directory ([`ZfssaFake::bind_directory`]), its
+    /// current contents are copied to the snapshot's directory, as the REST call does.
     ///
     /// # Panics
-    /// If the filesystem already has a snapshot of that name.
+    /// If the filesystem already has a snapshot of that name, or copying a bound
+    /// filesystem's contents fails.
     #[allow(clippy::too_many_arguments)]
     pub fn add_snapshot(
         &self,
@@ -186,16 +217,22 @@ impl ZfssaFake {
             drop(shared);
             panic!("snapshot {pool}/{project}/{fs}@{name} already exists");
         }
+        if let Err(fault) = shared.model.snapshot_contents(fi, name) {
+            drop(shared);
+            panic!("{}", fault.details);
+        }
         shared
             .model
             .insert_snapshot(fi, name, creation, space_data, space_unique);
     }
 
     /// Adds a clone `clone_project/clone_name` of snapshot `pool/project/fs@snapshot`
-    /// (the clone project is created if needed), as the clone call would.
+    /// (the clone project is created if needed), as the clone call would, contents on disk
+    /// included (see [`ZfssaFake::bind_clone_root`]).
     ///
     /// # Panics
-    /// If the snapshot does not exist or the clone name is taken.
+    /// If the snapshot does not exist, the clone name is taken, or copying the snapshot's
+    /// contents fails.
     pub fn add_clone(
         &self,
         pool: &str,
@@ -207,11 +244,14 @@ impl ZfssaFake {
     ) {
         let mut shared = lock(&self.shared);
         let model = &mut shared.model;
-        let space_data = model
-            .fs(pool, project, fs)
-            .and_then(|f| f.snapshots.iter().find(|s| s.name == snapshot))
-            .map(|s| s.space_data);
-        let Some(space_data) = space_data else {
+        let source = model.fs_index(pool, project, fs).and_then(|fi| {
+            model.filesystems[fi]
+                .snapshots
+                .iter()
+                .find(|s| s.name == snapshot)
+                .map(|s| (fi, s.space_data))
+        });
+        let Some((fi, space_data)) = source else {
             drop(shared);
             panic!("snapshot {pool}/{project}/{fs}@{snapshot} does not exist");
         };
@@ -219,13 +259,20 @@ impl ZfssaFake {
             drop(shared);
             panic!("filesystem {pool}/{clone_project}/{clone_name} already exists");
         }
+        let dir = match model.clone_contents(fi, snapshot, clone_name) {
+            Ok(d) => d,
+            Err(fault) => {
+                drop(shared);
+                panic!("{}", fault.details);
+            }
+        };
         let origin = Origin {
             pool: pool.to_owned(),
             project: project.to_owned(),
             share: fs.to_owned(),
             snapshot: snapshot.to_owned(),
         };
-        model.insert_fs(
+        let ci = model.insert_fs(
             pool,
             clone_project,
             clone_name,
@@ -233,6 +280,56 @@ impl ZfssaFake {
             Some(origin),
             Map::new(),
         );
+        model.filesystems[ci].owns_dir = dir.is_some();
+        model.filesystems[ci].dir = dir;
+    }
+
+    /// Binds a filesystem (created, with its project and pool, if missing) to the local
+    /// directory `dir`, which then plays its NFS mount: snapshots created from now on copy
+    /// `dir` to `dir/.zfs/snapshot/<name>` (see the module documentation). Snapshots taken
+    /// before binding have no contents on disk. Binding again replaces the directory. The
+    /// directory is not created or checked here; a missing one makes snapshots fail (500).
+    pub fn bind_directory(&self, pool: &str, project: &str, fs: &str, dir: impl Into<PathBuf>) {
+        let dir = dir.into();
+        let mut shared = lock(&self.shared);
+        let fi = shared.model.ensure_fs(pool, project, fs);
+        let f = &mut shared.model.filesystems[fi];
+        f.dir = Some(dir);
+        f.owns_dir = false;
+    }
+
+    /// Sets the directory under which clones of snapshots of bound filesystems get their
+    /// contents, `dir/<clone share name>` (created when needed), as if the clones were
+    /// mounted there. Affects clones created from now on.
+    pub fn bind_clone_root(&self, dir: impl Into<PathBuf>) {
+        lock(&self.shared).model.clone_root = Some(dir.into());
+    }
+
+    /// The directory holding a filesystem's contents: the bound directory, or a clone's
+    /// copy under the clone root. `None` if the filesystem does not exist or has no
+    /// contents on disk.
+    pub fn filesystem_dir(&self, pool: &str, project: &str, fs: &str) -> Option<PathBuf> {
+        lock(&self.shared)
+            .model
+            .fs(pool, project, fs)
+            .and_then(|f| f.dir.clone())
+    }
+
+    /// The directory of a snapshot's contents, `<filesystem dir>/.zfs/snapshot/<name>`.
+    /// `None` if the snapshot does not exist or its filesystem is not bound (the path is
+    /// given even for a snapshot taken before binding, which has no copy).
+    pub fn snapshot_dir(
+        &self,
+        pool: &str,
+        project: &str,
+        fs: &str,
+        snapshot: &str,
+    ) -> Option<PathBuf> {
+        let shared = lock(&self.shared);
+        let f = shared.model.fs(pool, project, fs)?;
+        f.snapshots.iter().find(|s| s.name == snapshot)?;
+        let dir = f.dir.as_ref()?;
+        Some(contents::snapshot_path(dir, snapshot))
     }
 
     /// Names of the snapshots of a filesystem, in creation order (empty if it does not exist).

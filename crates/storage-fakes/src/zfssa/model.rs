@@ -1,11 +1,13 @@
 //! The appliance's state (pools, projects, filesystems, snapshots, clones), the storage
 //! service operations on it, and their JSON renderings.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
+use super::contents;
 use super::util::{format_time, percent_encode, whole_seconds};
 
 /// Source of "now" for new snapshots and filesystems.
@@ -65,6 +67,10 @@ pub(crate) struct Fs {
     pub(crate) props: Map<String, Value>,
     /// Kept in creation order.
     pub(crate) snapshots: Vec<Snap>,
+    /// The share's contents: the local directory playing its NFS mount, if bound.
+    pub(crate) dir: Option<PathBuf>,
+    /// Whether the fake created `dir` (a clone's copy) and removes it with the share.
+    pub(crate) owns_dir: bool,
 }
 
 /// An error answered with the documented fault payload
@@ -101,6 +107,9 @@ impl Fault {
     }
     pub(crate) fn not_implemented(details: impl Into<String>) -> Fault {
         Fault::new(501, "ERR_NOT_IMPLEMENTED", details)
+    }
+    pub(crate) fn internal(details: impl Into<String>) -> Fault {
+        Fault::new(500, "ERR_INTERNAL", details)
     }
 
     /// The documented fault payload.
@@ -200,6 +209,11 @@ fn check_name(kind: &str, name: &str) -> Result<(), Fault> {
     if name.is_empty() {
         return Err(Fault::invalid_arg(format!("{kind} name must not be empty")));
     }
+    if name == "." || name == ".." {
+        return Err(Fault::invalid_arg(format!(
+            "invalid {kind} name '{name}': '.' and '..' are reserved"
+        )));
+    }
     if name.len() > 255
         || name
             .chars()
@@ -224,6 +238,8 @@ pub(crate) struct Model {
     pub(crate) empty_origin_for_non_clones: bool,
     /// `space_data` of filesystems created through the API.
     pub(crate) default_space_data: u64,
+    /// Where clones of snapshots of bound filesystems get their contents.
+    pub(crate) clone_root: Option<PathBuf>,
 }
 
 impl Model {
@@ -235,6 +251,7 @@ impl Model {
             clock: Arc::new(Utc::now),
             empty_origin_for_non_clones: false,
             default_space_data: 1 << 30,
+            clone_root: None,
         }
     }
 
@@ -295,6 +312,8 @@ impl Model {
             origin,
             props,
             snapshots: Vec::new(),
+            dir: None,
+            owns_dir: false,
         });
         self.filesystems.len() - 1
     }
@@ -336,6 +355,90 @@ impl Model {
                 id,
             },
         );
+    }
+
+    // ----- contents on local disk (bound filesystems) --------------------------------------
+
+    fn canonical(fs: &Fs) -> String {
+        format!("{}/local/{}/{}", fs.pool, fs.project, fs.name)
+    }
+
+    /// Copies a bound filesystem's directory to the snapshot's directory (nothing to do for
+    /// an unbound filesystem). A failure is a 500 `ERR_INTERNAL` fault.
+    pub(crate) fn snapshot_contents(&self, fs_index: usize, name: &str) -> Result<(), Fault> {
+        let f = &self.filesystems[fs_index];
+        match &f.dir {
+            None => Ok(()),
+            Some(dir) => contents::take_snapshot(dir, name).map_err(|e| {
+                Fault::internal(format!(
+                    "cannot create snapshot '{}@{name}': copying the share's contents failed: {e}",
+                    Model::canonical(f)
+                ))
+            }),
+        }
+    }
+
+    /// Removes the directory of a snapshot of a bound filesystem.
+    fn remove_snapshot_contents(&self, fs_index: usize, name: &str) -> Result<(), Fault> {
+        let f = &self.filesystems[fs_index];
+        let Some(dir) = &f.dir else {
+            return Ok(());
+        };
+        contents::component("snapshot", name)
+            .and_then(|()| contents::remove_tree(&contents::snapshot_path(dir, name)))
+            .map_err(|e| {
+                Fault::internal(format!(
+                    "cannot destroy snapshot '{}@{name}': removing its contents failed: {e}",
+                    Model::canonical(f)
+                ))
+            })
+    }
+
+    /// Copies a snapshot of a bound filesystem to `<clone root>/<share>` when a clone root is
+    /// set; returns the clone's directory (`None`: the clone has no contents on disk).
+    pub(crate) fn clone_contents(
+        &self,
+        fs_index: usize,
+        snap: &str,
+        share: &str,
+    ) -> Result<Option<PathBuf>, Fault> {
+        let f = &self.filesystems[fs_index];
+        let (Some(dir), Some(root)) = (&f.dir, &self.clone_root) else {
+            return Ok(None);
+        };
+        contents::make_clone(dir, snap, root, share)
+            .map(Some)
+            .map_err(|e| {
+                Fault::internal(format!(
+                    "cannot clone snapshot '{}@{snap}' as '{share}': copying its contents failed: {e}",
+                    Model::canonical(f)
+                ))
+            })
+    }
+
+    /// Removes what the fake put on disk for a filesystem about to be destroyed: the whole
+    /// directory of a clone, the snapshot directories of a bound filesystem.
+    fn remove_fs_contents(&self, fs_index: usize) -> Result<(), Fault> {
+        let f = &self.filesystems[fs_index];
+        let Some(dir) = &f.dir else {
+            return Ok(());
+        };
+        let fail = |e: String| {
+            Fault::internal(format!(
+                "cannot destroy filesystem '{}': removing its contents failed: {e}",
+                Model::canonical(f)
+            ))
+        };
+        if f.owns_dir {
+            return contents::remove_tree(dir).map_err(fail);
+        }
+        for s in &f.snapshots {
+            if contents::component("snapshot", &s.name).is_ok() {
+                contents::remove_tree(&contents::snapshot_path(dir, &s.name)).map_err(fail)?;
+            }
+        }
+        contents::tidy_control_dir(dir);
+        Ok(())
     }
 
     /// Filesystems (as `(project, share)`) cloned from the given snapshot, in creation order.
@@ -665,6 +768,7 @@ impl Model {
                 blocking.join(", ")
             )));
         }
+        self.remove_fs_contents(fi)?;
         self.filesystems.remove(fi);
         Ok(Reply::no_content())
     }
@@ -723,6 +827,7 @@ impl Model {
                 "snapshot '{pool}/local/{project}/{fs}@{name}' already exists"
             )));
         }
+        self.snapshot_contents(fi, &name)?;
         let now = self.now();
         let space_data = self.filesystems[fi].space_data;
         // A new snapshot is the newest: append (creation order).
@@ -763,6 +868,7 @@ impl Model {
                 names.join(", ")
             )));
         }
+        self.remove_snapshot_contents(fi, snap)?;
         self.filesystems[fi].snapshots.remove(si);
         Ok(Reply::no_content())
     }
@@ -810,7 +916,10 @@ impl Model {
             share: fs.to_owned(),
             snapshot: snap.to_owned(),
         };
+        let dir = self.clone_contents(fi, snap, &share)?;
         let ci = self.insert_fs(pool, &target_project, &share, space_data, Some(origin), obj);
+        self.filesystems[ci].owns_dir = dir.is_some();
+        self.filesystems[ci].dir = dir;
         let clone = &self.filesystems[ci];
         Ok(Reply::created(
             json!({ "filesystem": self.fs_json(api, clone) }),
