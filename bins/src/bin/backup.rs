@@ -64,7 +64,7 @@ fn run(args: &Args) -> Result<i32, CliError> {
     let cfg = load_config(args.config.as_deref())?;
     let dbcfg = cfg.database(&args.db).map_err(CliError::new)?;
     let generic = GenericSettings::for_db(&dbcfg).map_err(CliError::new)?;
-    let logfile = log_path(
+    let mut logfile = log_path(
         &generic.backupdest,
         &args.db,
         action.name(),
@@ -107,6 +107,9 @@ fn run(args: &Args) -> Result<i32, CliError> {
         ))
     })?;
 
+    // Two runs started in the same second (a second one waiting for the lock) must not
+    // share a log file: claim the name, else add -2, -3, ...
+    logfile = claim_log_file(&logfile)?;
     println!("Log file for this session: {}", logfile.display());
     let log = RunLog::start(
         RunLogOptions::new(&logfile, &args.db)
@@ -131,7 +134,8 @@ fn run(args: &Args) -> Result<i32, CliError> {
         }
         let runner = ProcessRunner::new(env)
             .with_run_log(&log)
-            .with_script_logging(true);
+            .with_script_logging(true)
+            .with_sqlplus_spooling(true);
         let storage = if action == Action::ImageCopyWithSnap && ctx.db.dosnapshot {
             Some(open_storage(&cfg, &args.db)?)
         } else {
@@ -142,6 +146,44 @@ fn run(args: &Args) -> Result<i32, CliError> {
     log.finish(&mut std::io::stdout())
         .map_err(|e| CliError::step("finishing the run log", e))?;
     code
+}
+
+/// Creates `path` (and its directory) if nobody has, else the first free `<stem>-N.log`.
+fn claim_log_file(path: &Path) -> Result<PathBuf, CliError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            CliError::new(format!(
+                "cannot create log directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+    }
+    let stem = path.with_extension("");
+    for n in 1..1000 {
+        let candidate = if n == 1 {
+            path.to_path_buf()
+        } else {
+            PathBuf::from(format!("{}-{n}.log", stem.display()))
+        };
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(_) => return Ok(candidate),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(CliError::new(format!(
+                    "cannot create log file {}: {e}",
+                    candidate.display()
+                )))
+            }
+        }
+    }
+    Err(CliError::new(format!(
+        "cannot find a free log file name next to {}",
+        path.display()
+    )))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {

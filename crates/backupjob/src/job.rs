@@ -67,7 +67,7 @@ pub struct JobError {
     pub step: Step,
     /// Why.
     #[source]
-    pub source: StepFailure,
+    pub source: Box<StepFailure>,
 }
 
 /// Errors setting up a job from the configuration.
@@ -79,6 +79,9 @@ pub enum SetupError {
     /// The user's template file is wrong.
     #[error(transparent)]
     Template(#[from] TemplateError),
+    /// Settings that do not go together.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Everything a job needs from the configuration, resolved once.
@@ -119,6 +122,12 @@ impl JobContext {
         let dbcfg = cfg.database(db)?;
         let generic = GenericSettings::for_db(&dbcfg)?;
         let settings = DbSettings::load(&dbcfg)?;
+        if settings.registercatalog && settings.catalog.as_deref().map_or(true, str::is_empty) {
+            return Err(SetupError::Invalid(format!(
+                "{}: [{db}] registercatalog is true but no RMAN catalog is set ([rman] catalog, or {db}'s rmancatalog)",
+                cfg.path().display()
+            )));
+        }
         let templates = TemplateSet::load(TemplateKind::Rman, cfg.dir())?;
         let subs = Substitutions::for_backup(
             &generic,
@@ -252,6 +261,7 @@ impl<'a> Job<'a> {
             }
             match DbLock::acquire(&area, &self.lock_options) {
                 Ok(l) => {
+                    tracing::info!("Lock taken: {}", l.path().display());
                     self.done(Step::LOCK, t, Outcome::Ok, None);
                     Some(l)
                 }
@@ -262,6 +272,7 @@ impl<'a> Job<'a> {
         match lock {
             Some(l) => {
                 let t = Instant::now();
+                tracing::info!("Releasing the lock");
                 match l.release() {
                     Ok(()) => self.done(Step::UNLOCK, t, Outcome::Ok, None),
                     Err(e) => {
@@ -305,10 +316,10 @@ impl<'a> Job<'a> {
             Action::SetSchedule => self.set_schedule(),
             Action::Verify => Err(JobError {
                 step: Step::VERIFY,
-                source: StepFailure::Missing(
+                source: Box::new(StepFailure::Missing(
                     "verify runs the datafile verifier; use the backup program's verify action"
                         .into(),
-                ),
+                )),
             }),
         }
     }
@@ -530,7 +541,13 @@ impl<'a> Job<'a> {
         tracing::info!("Clean expired snapshots");
         let policy = self.ctx.db.retention;
         if self.dry_run.is_some() {
-            self.note("storage", &format!("clean expired snapshots ({policy:?})"));
+            self.note(
+                "storage",
+                &format!(
+                    "clean expired snapshots (keep all for {} days, the newest of each month for {} months)",
+                    policy.days, policy.months
+                ),
+            );
             return Ok(None);
         }
         let storage = self.storage()?;
@@ -733,7 +750,10 @@ impl<'a> Job<'a> {
     fn failed(&mut self, step: Step, started: Instant, source: StepFailure) -> JobError {
         tracing::error!("{step} failed: {source}");
         self.done(step, started, Outcome::Failed(source.to_string()), None);
-        JobError { step, source }
+        JobError {
+            step,
+            source: Box::new(source),
+        }
     }
 
     fn finish_step(

@@ -593,6 +593,7 @@ pub struct ProcessRunner {
     pub timeout: Option<Duration>,
     log: Option<Sink>,
     log_scripts: bool,
+    sqlplus_spools: bool,
 }
 
 impl fmt::Debug for ProcessRunner {
@@ -602,6 +603,7 @@ impl fmt::Debug for ProcessRunner {
             .field("timeout", &self.timeout)
             .field("log", &self.log.is_some())
             .field("log_scripts", &self.log_scripts)
+            .field("sqlplus_spools", &self.sqlplus_spools)
             .finish()
     }
 }
@@ -648,6 +650,7 @@ impl ProcessRunner {
             timeout: None,
             log: None,
             log_scripts: false,
+            sqlplus_spools: false,
         }
     }
 
@@ -672,6 +675,15 @@ impl ProcessRunner {
     /// Whether every script is written (redacted) to the log before it runs (debug).
     pub fn with_script_logging(mut self, on: bool) -> Self {
         self.log_scripts = on;
+        self
+    }
+
+    /// Whether the SQL*Plus scripts spool into the run log themselves (`spool ${logfile}
+    /// append`, as the original's templates do). Then SQL*Plus output is copied to the log
+    /// only when SQL*Plus fails (an error before the `spool` line, e.g. a failed connect,
+    /// would otherwise be lost), instead of twice.
+    pub fn with_sqlplus_spooling(mut self, on: bool) -> Self {
+        self.sqlplus_spools = on;
         self
     }
 
@@ -715,10 +727,12 @@ impl ProcessRunner {
         rx: &Receiver<Chunk>,
         deadline: Option<Instant>,
         sets: &[Secrets],
+        to_log: bool,
     ) -> io::Result<(Vec<u8>, Option<ExitStatus>, Option<io::Error>)> {
         let mut guard = self
             .log
             .as_ref()
+            .filter(|_| to_log)
             .map(|l| l.lock().unwrap_or_else(PoisonError::into_inner));
         let mut sink = guard.as_mut().map(|g| redacting_chain(&mut ***g, sets));
         let mut captured = Vec::new();
@@ -853,9 +867,15 @@ impl Runner for ProcessRunner {
             let _ = tx.send(Chunk::Eof);
         }
 
+        let spooled = self.sqlplus_spools && tool == Tool::Sqlplus;
         let (mut captured, status, mut log_error) = self
-            .collect(&mut child, &rx, deadline, &sets)
+            .collect(&mut child, &rx, deadline, &sets, !spooled)
             .map_err(Self::io_err(call, "wait for the tool"))?;
+        if spooled && !status.is_some_and(|s| s.success()) {
+            if let Err(e) = self.append_log(&captured, &sets) {
+                log_error.get_or_insert(e);
+            }
+        }
         let timed_out = status.is_none();
         let status = match status {
             Some(status) => status,
