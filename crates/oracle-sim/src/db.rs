@@ -225,6 +225,7 @@ pub fn init(opts: &InitOptions) -> Result<Vec<String>, DbError> {
         host_name: "simhost".to_string(),
         name_counter: 0,
         rman: Default::default(),
+        encrypted_tablespaces: Vec::new(),
         instance: None,
     };
     for df in &state.datafiles {
@@ -300,6 +301,49 @@ pub fn workload(state: &mut State, blocks: u64, seed: u64) -> Result<String, DbE
     Ok(format!(
         "changed {changed} blocks; current SCN {}; redo in current log {} bytes",
         state.current_scn, state.current_log_redo_bytes
+    ))
+}
+
+/// Encrypts tablespace `tablespace` with TDE: every formatted block of its datafiles is
+/// rewritten at a new SCN with opaque bytes in place of its rows (valid checksums), the
+/// redo goes to the current log, and later changes keep the blocks opaque. Returns a
+/// summary line.
+pub fn encrypt_tablespace(state: &mut State, tablespace: &str) -> Result<String, DbError> {
+    let ts = tablespace.to_ascii_uppercase();
+    let files: Vec<Datafile> = state
+        .datafiles
+        .iter()
+        .filter(|d| d.tablespace == ts)
+        .cloned()
+        .collect();
+    if files.is_empty() {
+        return Err(DbError::Invalid(format!(
+            "ORA-00959: tablespace '{ts}' does not exist"
+        )));
+    }
+    if ts == "SYSTEM" || ts == "SYSAUX" || ts == state.undo_tablespace.to_ascii_uppercase() {
+        return Err(DbError::Invalid(format!(
+            "ORA-28370: tablespace {ts} cannot be encrypted (SYSTEM, SYSAUX and undo tablespaces are not encrypted in 12.1)"
+        )));
+    }
+    if state.encrypted_tablespaces.contains(&ts) {
+        return Err(DbError::Invalid(format!(
+            "ORA-28431: tablespace {ts} is already encrypted"
+        )));
+    }
+    state.encrypted_tablespaces.push(ts.clone());
+    state.current_scn += 1;
+    let mut changed = 0u64;
+    for df in &files {
+        let n = files::encrypt_datafile(state, df, state.current_scn)
+            .map_err(io_ctx(format!("writing {}", df.path.display())))?;
+        state.current_log_redo_bytes += n * (256 + u64::from(df.block_size) / 4);
+        changed += n;
+    }
+    state.current_scn += 1;
+    Ok(format!(
+        "tablespace {ts} encrypted: {changed} blocks rewritten at SCN {}",
+        state.current_scn - 1
     ))
 }
 

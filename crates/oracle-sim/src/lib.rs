@@ -12,6 +12,7 @@
 //! DIR/tns/tnsnames.ora          alias <db> (set TNS_ADMIN=DIR/tns)
 //! DIR/simdb/state.json          the database state (the "sim root"), see [`state::State`];
 //!                               written atomically, under DIR/simdb/state.lock
+//! DIR/simdb/catalogs/<alias>.json   catalog schemas (`add-catalog`), see [`catalog`]
 //! DIR/oradata/<DB>/*.dbf        the datafiles, real Oracle-format files (`datafile::writer`)
 //! DIR/oradata/<DB>/changetracking/o1_mf_*_.chg   block change tracking file, once enabled
 //! DIR/fra/<DB>/archivelog/<yyyy_mm_dd>/o1_mf_1_<seq>_*_.arc   archived logs of
@@ -37,6 +38,13 @@
 //! * `oracle-sim add-datafile --root DIR --tablespace T [--size-mib N]`,
 //!   `oracle-sim drop-datafile --root DIR --file N`.
 //! * `oracle-sim set-clock --root DIR --offset-secs N`, `oracle-sim show --root DIR`.
+//! * `oracle-sim add-catalog --root DIR --alias NAME [--kind restore|rman] [--user U]`: a
+//!   tnsnames.ora entry NAME naming a catalog schema instead of the database: the
+//!   autorestore log catalog (`restore`, for `sqlplus` and `sqlldr`) or an RMAN recovery
+//!   catalog (`rman`), see [`catalog`].
+//! * `oracle-sim encrypt-tablespace --root DIR --tablespace NAME`: TDE: the tablespace's
+//!   blocks are rewritten at a new SCN with opaque bytes instead of rows (checksums valid),
+//!   and stay opaque under later workloads; `v$encrypted_tablespaces` lists it.
 //!
 //! # How the tools find the state
 //!
@@ -56,16 +64,23 @@
 //! the commands of the image-copy backup cycle ([`rman`]) and of a restore test against a
 //! clone of the backup area (`rman::restore`, with the instance statements of
 //! [`instance`] on the SQL*Plus side); any other command fails with
-//! RMAN-00558 / RMAN-01009 (exit status 1). `sqlldr` and `adrci` are not simulated yet and
-//! fail with a message saying so.
+//! RMAN-00558 / RMAN-01009 (exit status 1). `sqlldr` loads the restore log control file
+//! into a catalog schema ([`sqlldr`], SQL*Loader's exit codes); `adrci` knows `set base`,
+//! `show homes`, `set home`, `purge -age` ([`adrci`]; anything else DIA-48415). The restore
+//! instance's SQL (`openandverify`, `switchdatafiles`, `disablebct`, ...) is in
+//! [`instance`]; date formats follow the session's `nls_date_format` ([`nls`]).
 
+pub mod adrci;
+pub mod catalog;
 pub mod db;
 pub mod fault;
 pub mod files;
 pub mod instance;
 pub mod matcher;
+pub mod nls;
 pub mod rman;
 pub mod scheduler;
+pub mod sqlldr;
 pub mod sqlplus;
 pub mod state;
 pub mod statements;

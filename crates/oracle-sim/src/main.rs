@@ -1,5 +1,6 @@
 //! `oracle-sim`: the simulated ORACLE_HOME's programs (dispatched on `argv[0]`) and the
-//! administration commands `init`, `workload`, `switch-logfile`, `set-clock`, `show`.
+//! administration commands `init`, `workload`, `add-datafile`, `drop-datafile`,
+//! `switch-logfile`, `set-clock`, `show`, `add-catalog`, `encrypt-tablespace`.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -17,6 +18,8 @@ const USAGE: &str = "usage:
   oracle-sim switch-logfile --root DIR
   oracle-sim set-clock --root DIR --offset-secs N
   oracle-sim show --root DIR
+  oracle-sim add-catalog --root DIR --alias NAME [--kind restore|rman] [--user U]
+  oracle-sim encrypt-tablespace --root DIR --tablespace NAME
 DIR is the directory given to init (or its simdb/ directory).
 Started as rman, sqlplus, sqlldr, adrci, opatch or srvctl it behaves as that program.";
 
@@ -31,7 +34,27 @@ fn main() -> ExitCode {
     let code = match name.as_str() {
         "sqlplus" => run_sqlplus(&argv0, &rest),
         "rman" => run_rman(&argv0, &rest),
-        "sqlldr" | "adrci" | "opatch" | "srvctl" => {
+        "adrci" => {
+            let mut stdin = String::new();
+            let wants_stdin = !rest.iter().any(|a| {
+                let l = a.to_ascii_lowercase();
+                l.starts_with("script=") || l.starts_with("exec=")
+            });
+            if wants_stdin && std::io::stdin().read_to_string(&mut stdin).is_err() {
+                eprintln!("oracle-sim: cannot read standard input");
+                return ExitCode::from(1);
+            }
+            let (text, code) = oracle_sim::adrci::run(&rest, &stdin);
+            print!("{text}");
+            code
+        }
+        "sqlldr" => {
+            let root = find_root(Some(Path::new(&argv0))).ok();
+            let (text, code) = oracle_sim::sqlldr::run(&rest, root.as_deref());
+            print!("{text}");
+            code
+        }
+        "opatch" | "srvctl" => {
             let state = find_root(Some(Path::new(&argv0)))
                 .ok()
                 .and_then(|r| State::load(&r).ok());
@@ -309,6 +332,31 @@ fn admin_inner(args: &[String]) -> Result<Vec<String>, String> {
             serde_json::to_string_pretty(&state)
                 .map(|s| vec![s])
                 .map_err(|e| e.to_string())
+        }
+        "encrypt-tablespace" => {
+            check_options(rest, &[], &["--root", "--tablespace"])?;
+            let root = root_arg(rest)?;
+            let _lock = StateLock::acquire(&root).map_err(|e| e.to_string())?;
+            let mut state = State::load(&root).map_err(|e| e.to_string())?;
+            let ts = opt(rest, "--tablespace").ok_or("--tablespace is required")?;
+            let line = db::encrypt_tablespace(&mut state, ts).map_err(|e| e.to_string())?;
+            state.save(&root).map_err(|e| e.to_string())?;
+            Ok(vec![line])
+        }
+        "add-catalog" => {
+            check_options(rest, &[], &["--root", "--alias", "--kind", "--user"])?;
+            let base = PathBuf::from(opt(rest, "--root").ok_or("--root is required")?);
+            let root = root_arg(rest)?;
+            let base = if base == root {
+                root.parent().map(Path::to_path_buf).unwrap_or(base)
+            } else {
+                base
+            };
+            let _lock = StateLock::acquire(&root).map_err(|e| e.to_string())?;
+            let alias = opt(rest, "--alias").ok_or("--alias is required")?;
+            let kind = opt(rest, "--kind").unwrap_or("restore");
+            let user = opt(rest, "--user").unwrap_or("");
+            oracle_sim::catalog::add(&base, &root, alias, kind, user).map(|l| vec![l])
         }
         "" | "-h" | "--help" | "help" => Ok(vec![USAGE.to_string()]),
         other => Err(format!("unknown command {other:?}\n{USAGE}")),

@@ -7,7 +7,9 @@
 //! |---------|--------------|
 //! | `set echo on\|off` | echoes the commands after the prompts |
 //! | `connect target [user/pw]@alias` \| `/` | checks the alias in tnsnames.ora |
-//! | `connect catalog ...` | no catalog database is simulated: RMAN-04004 / ORA-12154 |
+//! | `connect catalog [user/pw]@alias` (or `rman ... catalog ...`) | `connected to recovery catalog database` when the alias is an RMAN catalog made by `oracle-sim add-catalog --kind rman` ([`crate::catalog`]); an alias not in tnsnames.ora: RMAN-04004 / ORA-12154; another alias (or no alias): RMAN-06428 |
+//! | `register database` | `database registered in recovery catalog` and a full resync; RMAN-20002 when registered already; RMAN-06002 without a catalog |
+//! | `resync catalog` | a full resync; RMAN-20001 when the database is not registered |
 //! | `configure ...` | the settings of our `config` template, stored in the state |
 //! | `run { ... }` | the commands inside, stopping at the first failure |
 //! | `backup [section size N] incremental level 1 for recover of copy with tag 'T' database` | level-0 image copy of each datafile without a copy tagged T, else an incremental piece of the blocks changed after the copy's checkpoint |
@@ -78,7 +80,9 @@ struct Raw {
 enum Cmd {
     SetEcho(bool),
     ConnectTarget(String),
-    ConnectCatalog,
+    ConnectCatalog(String),
+    Register,
+    Resync,
     Configure { key: String, line: String },
     Run(Vec<Cmd>),
     BackupForRecover { tag: String },
@@ -154,6 +158,7 @@ pub fn run(
         channel: false,
         allocated: None,
         until: None,
+        catalog: None,
     };
     let code = s.run(args, script);
     let _ = out.write_all(s.text.as_bytes());
@@ -173,6 +178,8 @@ struct Session {
     allocated: Option<String>,
     /// `set until time` of the current `run` block.
     until: Option<NaiveDateTime>,
+    /// The recovery catalog connected to (its alias), see [`crate::catalog`].
+    catalog: Option<String>,
 }
 
 impl Session {
@@ -223,8 +230,13 @@ impl Session {
                     i += 2;
                 }
                 "catalog" => {
-                    self.stack(&catalog_failure().0);
-                    return 1;
+                    let v = args.get(i + 1).cloned().unwrap_or_default();
+                    if let Err(f) = self.connect_catalog(&v) {
+                        self.stack(&f.0);
+                        return 1;
+                    }
+                    self.emit("\n");
+                    i += 2;
                 }
                 "log" | "cmdfile" => i += 2,
                 "nocatalog" | "append" => i += 1,
@@ -296,7 +308,8 @@ impl Session {
                 Ok(())
             }
             Cmd::ConnectTarget(s) => self.connect_target(s),
-            Cmd::ConnectCatalog => Err(catalog_failure()),
+            Cmd::ConnectCatalog(c) => self.connect_catalog(c),
+            Cmd::Register | Cmd::Resync => self.catalog_command(cmd),
             Cmd::Run(cmds) => {
                 let r = self.run_block(cmds);
                 // `allocate channel` and `set until` last until the end of the block.
@@ -376,6 +389,110 @@ impl Session {
             st.dbid
         ));
         Ok(())
+    }
+
+    /// `connect catalog S` / `rman catalog S`: S's alias must name an RMAN catalog schema.
+    fn connect_catalog(&mut self, s: &str) -> Result<(), Failure> {
+        let s = s.trim().trim_matches(|c| c == '"' || c == '\'');
+        let Some((_, alias)) = s.rsplit_once('@') else {
+            // A local connection: the target database holds no recovery catalog.
+            return Err(fail(&[
+                "RMAN-00554: initialization of internal recovery manager package failed",
+                "RMAN-06428: recovery catalog is not installed",
+            ]));
+        };
+        let alias = alias.trim();
+        if !tns_alias_exists(alias) {
+            return Err(catalog_failure());
+        }
+        let cat = self
+            .root
+            .as_deref()
+            .and_then(|r| crate::catalog::Catalog::load(r, alias));
+        match cat {
+            Some(Ok(c)) if c.is_rman() => {
+                self.catalog = Some(c.alias);
+                self.line("connected to recovery catalog database");
+                Ok(())
+            }
+            Some(Err(e)) => {
+                eprintln!("oracle-sim: {e}");
+                Err(fail(&[
+                    "RMAN-00554: initialization of internal recovery manager package failed",
+                    "RMAN-04004: error from recovery catalog database: ORA-01034: ORACLE not available",
+                ]))
+            }
+            _ => Err(fail(&[
+                "RMAN-00554: initialization of internal recovery manager package failed",
+                "RMAN-06428: recovery catalog is not installed",
+            ])),
+        }
+    }
+
+    /// `register database`, `resync catalog`.
+    fn catalog_command(&mut self, cmd: &Cmd) -> Result<(), Failure> {
+        let at = self.now().format(DATE_FORMAT).to_string();
+        let name = if *cmd == Cmd::Register {
+            "register"
+        } else {
+            "resync"
+        };
+        if !self.connected {
+            return Err(Failure(vec![
+                format!("RMAN-03002: failure of {name} command at {at}"),
+                "RMAN-06171: not connected to target database".into(),
+            ]));
+        }
+        let (Some(alias), Some(root)) = (self.catalog.clone(), self.root.clone()) else {
+            return Err(Failure(vec![
+                format!("RMAN-03002: failure of {name} command at {at}"),
+                "RMAN-06002: command not allowed when not connected to a recovery catalog".into(),
+            ]));
+        };
+        let _lock = StateLock::acquire(&root).map_err(|e| internal(name, &at, &e.to_string()))?;
+        let st = State::load(&root).map_err(|e| internal(name, &at, &e.to_string()))?;
+        let mut cat = match crate::catalog::Catalog::load(&root, &alias) {
+            Some(Ok(c)) => c,
+            Some(Err(e)) => return Err(internal(name, &at, &e.to_string())),
+            None => return Err(internal(name, &at, "the catalog is gone")),
+        };
+        let now = st.now();
+        let registered = cat.registered.iter().position(|r| r.dbid == st.dbid);
+        let on_channel = |e: &str| {
+            Failure(vec![
+                format!("RMAN-03009: failure of {name} command on default channel at {at}"),
+                e.to_string(),
+            ])
+        };
+        match (cmd, registered) {
+            (Cmd::Register, Some(_)) => {
+                return Err(on_channel(
+                    "RMAN-20002: target database already registered in recovery catalog",
+                ))
+            }
+            (Cmd::Register, None) => {
+                cat.registered.push(crate::catalog::RegisteredDatabase {
+                    dbid: st.dbid,
+                    name: st.db_name_upper(),
+                    resync_time: now,
+                });
+                self.line("database registered in recovery catalog");
+            }
+            (_, None) => {
+                return Err(on_channel(
+                    "RMAN-20001: target database not found in recovery catalog",
+                ))
+            }
+            (_, Some(i)) => {
+                if let Some(r) = cat.registered.get_mut(i) {
+                    r.resync_time = now;
+                }
+            }
+        }
+        self.line("starting full resync of recovery catalog");
+        self.line("full resync complete");
+        cat.save(&root)
+            .map_err(|e| internal(name, &at, &e.to_string()))
     }
 
     /// Runs a command that needs the database: under the state lock, saving the state
@@ -491,7 +608,7 @@ impl Session {
     }
 
     fn controlfile_note(&mut self) {
-        if !self.said_controlfile {
+        if !self.said_controlfile && self.catalog.is_none() {
             self.said_controlfile = true;
             self.line("using target database control file instead of recovery catalog");
         }
@@ -720,7 +837,13 @@ impl Session {
                 self.line(&format!("Finished validate at {at}"));
                 Ok(())
             }
-            Cmd::SetEcho(_) | Cmd::ConnectTarget(_) | Cmd::ConnectCatalog | Cmd::Run(_) | Cmd::Exit => {
+            Cmd::SetEcho(_)
+            | Cmd::ConnectTarget(_)
+            | Cmd::ConnectCatalog(_)
+            | Cmd::Register
+            | Cmd::Resync
+            | Cmd::Run(_)
+            | Cmd::Exit => {
                 Err(Failure(vec![
                     "RMAN-00558: error encountered while parsing input commands".into(),
                     "RMAN-01009: syntax error: found \"identifier\": expecting one of: \"allocate, alter, backup, beginline, blockrecover, catalog, change, copy, convert, create, crosscheck, configure, duplicate, debug, delete, drop, execute, endinline, flashback, host, }, library, list, mount, open, print, register, release, recover, report, reset, restore, resync, set, setlimit, sql, shutdown, startup, switch, validate\"".into(),
@@ -1519,7 +1642,9 @@ fn parse(raw: &Raw) -> Result<Cmd, Vec<String>> {
                 c,
                 Cmd::SetEcho(_)
                     | Cmd::ConnectTarget(_)
-                    | Cmd::ConnectCatalog
+                    | Cmd::ConnectCatalog(_)
+                    | Cmd::Register
+                    | Cmd::Resync
                     | Cmd::Run(_)
                     | Cmd::Exit
             ) {
@@ -1604,8 +1729,14 @@ fn parse_one(stmt: &str) -> Result<Cmd, String> {
     if let Some(t) = one("connect target {}") {
         return Ok(Cmd::ConnectTarget(t));
     }
-    if m("connect catalog {}").is_some() {
-        return Ok(Cmd::ConnectCatalog);
+    if let Some(c) = one("connect catalog {}") {
+        return Ok(Cmd::ConnectCatalog(c));
+    }
+    if lower == "register database" {
+        return Ok(Cmd::Register);
+    }
+    if lower == "resync catalog" {
+        return Ok(Cmd::Resync);
     }
     if lower.starts_with("configure ") {
         return parse_configure(stmt).ok_or(word);

@@ -9,7 +9,11 @@
 //!
 //! SQL statements and PL/SQL blocks are matched by normalised text against the statements
 //! the simulator knows (see [`crate::statements`]); any other statement fails with
-//! `ORA-00900: invalid SQL statement`.
+//! `ORA-00900: invalid SQL statement`. `alter session set nls_date_format|nls_timestamp_format`
+//! is kept by the session (dates in query results follow it, see [`crate::nls`]);
+//! `nls_numeric_characters` and `nls_timestamp_tz_format` are accepted; other parameters
+//! give ORA-02248. A `conn` to an alias made by `oracle-sim add-catalog` runs against that
+//! catalog schema ([`crate::catalog`]).
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -17,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::fault;
+use crate::matcher::match_pattern;
 use crate::state::State;
 use crate::statements::{self, Outcome, SqlError};
 
@@ -100,6 +105,8 @@ const SQL_WORDS: &[&str] = &[
 #[derive(Debug, Clone)]
 struct Connection {
     user: String,
+    /// The catalog schema the alias names ([`crate::catalog`]), if it names one.
+    catalog: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -134,6 +141,8 @@ pub struct Rows {
     pub columns: Vec<(String, usize)>,
     /// Rows of values.
     pub rows: Vec<Vec<String>>,
+    /// Columns printed right-aligned (NUMBER columns), by index; others are left-aligned.
+    pub numeric: Vec<usize>,
 }
 
 /// A SQL*Plus session.
@@ -146,6 +155,10 @@ struct Session {
     exit_on_sqlerror: Option<i32>,
     spool: Option<File>,
     out: Box<dyn Write>,
+    /// `alter session set nls_date_format`.
+    nls_date_format: String,
+    /// `alter session set nls_timestamp_format`.
+    nls_timestamp_format: String,
 }
 
 /// Runs sqlplus with `args` (after argv\[0]) on `script`; returns the exit status.
@@ -188,6 +201,8 @@ pub fn run(
         exit_on_sqlerror: None,
         spool: None,
         out,
+        nls_date_format: crate::nls::DEFAULT_DATE_FORMAT.to_string(),
+        nls_timestamp_format: crate::nls::DEFAULT_TIMESTAMP_FORMAT.to_string(),
     };
     if !silent {
         let now = chrono::Local::now().format("%a %b %e %H:%M:%S %Y");
@@ -576,7 +591,22 @@ impl Session {
                 true,
             );
         }
-        self.conn = Some(Connection { user });
+        let mut catalog = None;
+        if let (Some(alias), Some(root)) = (alias, self.root.as_deref()) {
+            match crate::catalog::Catalog::load(root, alias) {
+                Some(Ok(c)) => catalog = Some(c.alias),
+                Some(Err(e)) => {
+                    eprintln!("oracle-sim: {e}");
+                    return self.sql_error(
+                        None,
+                        &SqlError::new(&["ORA-12514: TNS:listener does not currently know of service requested in connect descriptor"]),
+                        true,
+                    );
+                }
+                None => {}
+            }
+        }
+        self.conn = Some(Connection { user, catalog });
         if !self.silent {
             self.emit("Connected.\n");
         }
@@ -640,7 +670,27 @@ impl Session {
             self.emit("SP2-0640: Not connected\n");
             return None;
         };
-        let result = run_statement(&root, &conn.user, text, exec_call);
+        if exec_call.is_none() {
+            if let Some(caps) = match_pattern("alter session set {}", text) {
+                let r = self.alter_session(caps.first().map_or("", String::as_str));
+                return match r {
+                    Ok(o) => {
+                        self.print_outcome(o, plsql);
+                        self.timing(started);
+                        None
+                    }
+                    Err(e) => self.sql_error(Some(text), &e, false),
+                };
+            }
+        }
+        let nls = statements::Nls {
+            date_format: self.nls_date_format.clone(),
+            timestamp_format: self.nls_timestamp_format.clone(),
+        };
+        let result = match &conn.catalog {
+            Some(alias) => run_catalog_statement(&root, alias, &nls, text, exec_call),
+            None => run_statement(&root, &conn.user, &nls, text, exec_call),
+        };
         match result {
             Ok(outcome) => {
                 self.print_outcome(outcome, plsql);
@@ -655,6 +705,46 @@ impl Session {
                     self.timing(started);
                 }
                 r
+            }
+        }
+    }
+
+    /// `alter session set NAME=VALUE ...`: the NLS date formats are kept by the session.
+    fn alter_session(&mut self, arg: &str) -> Result<Outcome, SqlError> {
+        let Some((name, value)) = arg.split_once('=') else {
+            return Err(SqlError::new(&[
+                "ORA-02248: invalid option for ALTER SESSION",
+            ]));
+        };
+        let name = name.trim().to_ascii_lowercase();
+        let v = value.trim();
+        let quoted = |q: char| v.strip_prefix(q).and_then(|r| r.strip_suffix(q));
+        let Some(mask) = quoted('\'').or_else(|| quoted('"')) else {
+            return Err(SqlError::new(&["ORA-00922: missing or invalid option"]));
+        };
+        match name.as_str() {
+            // Accepted, not applied: our queries print no decimal numbers or time zones.
+            "nls_numeric_characters" | "nls_timestamp_tz_format" => {
+                Ok(Outcome::Message("Session altered.".into()))
+            }
+            "nls_date_format" | "nls_timestamp_format" => {
+                if !crate::nls::valid_mask(mask) {
+                    return Err(SqlError::new(&["ORA-01821: date format not recognized"]));
+                }
+                if name == "nls_date_format" {
+                    self.nls_date_format = mask.to_string();
+                } else {
+                    self.nls_timestamp_format = mask.to_string();
+                }
+                Ok(Outcome::Message("Session altered.".into()))
+            }
+            _ => {
+                eprintln!(
+                    "oracle-sim: alter session parameter {name} is not supported by the simulator"
+                );
+                Err(SqlError::new(&[
+                    "ORA-02248: invalid option for ALTER SESSION",
+                ]))
             }
         }
     }
@@ -693,7 +783,14 @@ impl Session {
             let head: Vec<String> = rows
                 .columns
                 .iter()
-                .map(|(h, w)| format!("{:<w$}", truncate(h, *w), w = *w))
+                .enumerate()
+                .map(|(i, (h, w))| {
+                    if rows.numeric.contains(&i) {
+                        format!("{:>w$}", truncate(h, *w), w = *w)
+                    } else {
+                        format!("{:<w$}", truncate(h, *w), w = *w)
+                    }
+                })
                 .collect();
             text.push_str(head.join(" ").trim_end());
             text.push('\n');
@@ -705,7 +802,14 @@ impl Session {
             let cells: Vec<String> = r
                 .iter()
                 .zip(rows.columns.iter())
-                .map(|(v, (_, w))| format!("{:<w$}", v, w = *w))
+                .enumerate()
+                .map(|(i, (v, (_, w)))| {
+                    if rows.numeric.contains(&i) {
+                        format!("{:>w$}", v, w = *w)
+                    } else {
+                        format!("{:<w$}", v, w = *w)
+                    }
+                })
                 .collect();
             text.push_str(cells.join(" ").trim_end());
             text.push('\n');
@@ -729,6 +833,7 @@ impl Session {
 fn run_statement(
     root: &Path,
     user: &str,
+    nls: &statements::Nls,
     text: &str,
     exec_call: Option<&str>,
 ) -> Result<Outcome, SqlError> {
@@ -743,7 +848,7 @@ fn run_statement(
         SqlError::new(&["ORA-01034: ORACLE not available"])
     })?;
     let before = state.clone();
-    let ctx = statements::Context { user };
+    let ctx = statements::Context { user, nls };
     let out = match exec_call {
         Some(call) => statements::exec_call(&mut state, &ctx, call),
         None => statements::execute(&mut state, &ctx, text),
@@ -753,6 +858,43 @@ fn run_statement(
             eprintln!("oracle-sim: {e}");
             SqlError::new(&["ORA-00600: internal error code, arguments: [oracle-sim state write]"])
         })?;
+    }
+    out
+}
+
+/// Runs a statement against the catalog schema `alias`, saving it when it changed.
+fn run_catalog_statement(
+    root: &Path,
+    alias: &str,
+    nls: &statements::Nls,
+    text: &str,
+    exec_call: Option<&str>,
+) -> Result<Outcome, SqlError> {
+    let _lock = crate::state::StateLock::acquire(root).map_err(|e| {
+        eprintln!("oracle-sim: {e}");
+        SqlError::new(&[
+            "ORA-00054: resource busy and acquire with NOWAIT specified or timeout expired",
+        ])
+    })?;
+    let unavailable = |e: String| {
+        eprintln!("oracle-sim: {e}");
+        SqlError::new(&["ORA-01034: ORACLE not available"])
+    };
+    let state = State::load(root).map_err(|e| unavailable(e.to_string()))?;
+    let mut cat = match crate::catalog::Catalog::load(root, alias) {
+        Some(Ok(c)) => c,
+        Some(Err(e)) => return Err(unavailable(e.to_string())),
+        None => return Err(unavailable(format!("catalog {alias} is gone"))),
+    };
+    let before = cat.clone();
+    let user = cat.user.clone();
+    let ctx = statements::Context { user: &user, nls };
+    let out = match exec_call {
+        Some(call) => crate::catalog::exec_call(&mut cat, call),
+        None => crate::catalog::execute(&mut cat, &state, &ctx, text),
+    };
+    if cat != before {
+        cat.save(root).map_err(|e| unavailable(e.to_string()))?;
     }
     out
 }

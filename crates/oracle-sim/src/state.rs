@@ -219,6 +219,10 @@ pub struct State {
     /// pieces, block corruptions.
     #[serde(default)]
     pub rman: RmanState,
+    /// Tablespaces encrypted with TDE (`oracle-sim encrypt-tablespace`), upper case: their
+    /// blocks hold opaque bytes instead of rows (`v$encrypted_tablespaces`).
+    #[serde(default)]
+    pub encrypted_tablespaces: Vec<String>,
     /// The throw-away instance of a restore test (started by RMAN `startup nomount`), with
     /// its own control file; `None` when no such instance runs.
     #[serde(default)]
@@ -247,6 +251,14 @@ pub struct Instance {
     pub recovered_scn: Option<u64>,
     /// The `set until time` target of that recovery.
     pub recovered_until: Option<NaiveDateTime>,
+    /// The block change tracking file the control file names (the source database's, from
+    /// the control file backup, until `alter database rename file` moves it).
+    #[serde(default)]
+    pub bct_file: Option<PathBuf>,
+    /// The alert log, when the instance was started with a pfile setting
+    /// `*.diagnostic_dest`: `<diagnostic_dest>/diag/rdbms/<db>/<instance>/trace/alert_<instance>.log`.
+    #[serde(default)]
+    pub alert_log: Option<PathBuf>,
 }
 
 /// A datafile in the instance's control file.

@@ -43,11 +43,31 @@ impl SqlError {
     }
 }
 
+/// The session's NLS settings (`alter session set nls_...`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nls {
+    /// `nls_date_format`.
+    pub date_format: String,
+    /// `nls_timestamp_format`.
+    pub timestamp_format: String,
+}
+
+impl Default for Nls {
+    fn default() -> Nls {
+        Nls {
+            date_format: crate::nls::DEFAULT_DATE_FORMAT.to_string(),
+            timestamp_format: crate::nls::DEFAULT_TIMESTAMP_FORMAT.to_string(),
+        }
+    }
+}
+
 /// Who runs the statement.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     /// Connected user (upper case).
     pub user: &'a str,
+    /// The session's NLS settings.
+    pub nls: &'a Nls,
 }
 
 const INSTANCE: &str =
@@ -153,6 +173,7 @@ fn single_column(heading: &str, width: usize, values: Vec<String>) -> Rows {
     Rows {
         columns: vec![(heading.to_string(), width)],
         rows: values.into_iter().map(|v| vec![v]).collect(),
+        numeric: Vec::new(),
     }
 }
 
@@ -165,7 +186,7 @@ fn invalid(text: &str) -> SqlError {
 /// Runs SQL statement or PL/SQL block `text` (without the terminating `;` or `/`).
 pub fn execute(state: &mut State, ctx: &Context<'_>, text: &str) -> Result<Outcome, SqlError> {
     let is = |p: &str| match_pattern(p, text).is_some();
-    if let Some(r) = crate::instance::execute(state, text) {
+    if let Some(r) = crate::instance::execute(state, ctx, text) {
         return r;
     }
     if is(INSTANCE) {
@@ -185,6 +206,7 @@ pub fn execute(state: &mut State, ctx: &Context<'_>, text: &str) -> Result<Outco
                 "OPEN".into(),
                 "ACTIVE".into(),
             ]],
+            numeric: Vec::new(),
         }));
     }
     if is(USER) {
@@ -216,6 +238,7 @@ pub fn execute(state: &mut State, ctx: &Context<'_>, text: &str) -> Result<Outco
         return Ok(Outcome::Rows(Rows {
             columns: vec![("CURRENT_SCN".into(), 11)],
             rows: vec![vec![state.current_scn.to_string()]],
+            numeric: vec![0],
         }));
     }
     if is(ARCHIVE_CURRENT) || is(SWITCH_LOGFILE) {
@@ -334,10 +357,74 @@ pub fn execute(state: &mut State, ctx: &Context<'_>, text: &str) -> Result<Outco
         }
         return Ok(Outcome::Message("Database altered.".into()));
     }
+    if is("select ts#, encryptionalg, encryptedts, status from v$encrypted_tablespaces")
+        || is("select * from v$encrypted_tablespaces")
+    {
+        return Ok(Outcome::Rows(encrypted_tablespaces(state)));
+    }
+    if is("select tablespace_name, encrypted from dba_tablespaces") {
+        let names = tablespaces(state);
+        let rows = names
+            .into_iter()
+            .map(|t| {
+                let e = if state.encrypted_tablespaces.contains(&t) {
+                    "YES"
+                } else {
+                    "NO"
+                };
+                vec![t, e.to_string()]
+            })
+            .collect();
+        return Ok(Outcome::Rows(Rows {
+            columns: vec![("TABLESPACE_NAME".into(), 30), ("ENC".into(), 3)],
+            rows,
+            numeric: Vec::new(),
+        }));
+    }
     if let Some(r) = crate::scheduler::execute(state, text) {
         return r;
     }
     Err(invalid(text))
+}
+
+/// The tablespaces, in the order of their first datafile.
+fn tablespaces(state: &State) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for d in &state.datafiles {
+        if !names.contains(&d.tablespace) {
+            names.push(d.tablespace.clone());
+        }
+    }
+    names
+}
+
+/// `v$encrypted_tablespaces` (TS#, ENCRYPTIONALG, ENCRYPTEDTS, STATUS; 12.1 has more
+/// columns, these are the ones shown).
+fn encrypted_tablespaces(state: &State) -> Rows {
+    let names = tablespaces(state);
+    let rows = names
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| state.encrypted_tablespaces.contains(t))
+        .map(|(i, _)| {
+            vec![
+                i.to_string(),
+                "AES128".to_string(),
+                "YES".to_string(),
+                "NORMAL".to_string(),
+            ]
+        })
+        .collect();
+    Rows {
+        columns: vec![
+            ("TS#".into(), 10),
+            ("ENCRYPT".into(), 7),
+            ("ENC".into(), 3),
+            ("STATUS".into(), 10),
+        ],
+        rows,
+        numeric: vec![0],
+    }
 }
 
 /// `exec <call>`.

@@ -1,5 +1,6 @@
-//! The other programs of the ORACLE_HOME: `opatch`, `srvctl` (short plausible answers) and
-//! `sqlldr`, `adrci` (not simulated yet: they fail loudly). `rman` is [`crate::rman`].
+//! The other programs of the ORACLE_HOME: `opatch`, `srvctl` (short plausible answers).
+//! `rman` is [`crate::rman`], `sqlldr` [`crate::sqlldr`], `adrci` [`crate::adrci`]; any
+//! other name fails loudly.
 
 use crate::fault;
 use crate::state::State;

@@ -72,8 +72,13 @@ fn home() -> &'static Path {
             .unwrap();
         let bin = dir.path().join("bin");
         std::fs::create_dir(&bin).unwrap();
-        for tool in ["rman", "sqlplus", "sqlldr", "adrci"] {
-            let path = bin.join(tool);
+        let opatch = dir.path().join("OPatch");
+        std::fs::create_dir(&opatch).unwrap();
+        for path in ["rman", "sqlplus", "sqlldr", "adrci", "srvctl"]
+            .map(|t| bin.join(t))
+            .into_iter()
+            .chain([opatch.join("opatch")])
+        {
             std::fs::write(&path, FAKE_TOOL).unwrap();
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
@@ -552,4 +557,68 @@ fn recording_runner_records_and_answers() {
     let dry = runner.dry_run_text();
     assert!(!dry.contains("Sup3rS3cretPw") && !dry.contains("Catpass99"));
     insta::assert_snapshot!("recording_dry_run", dry);
+}
+
+#[test]
+fn programs_run_with_arguments_from_their_own_places() {
+    let runner = ProcessRunner::new(env());
+    let out = runner
+        .program(
+            &Script::program(Tool::Opatch, "lsinventory"),
+            &["lsinventory".to_string()],
+        )
+        .unwrap();
+    assert!(out.text.contains("TOOL opatch"), "{}", out.text);
+    assert!(out.text.contains("ARG lsinventory"), "{}", out.text);
+    let out = runner
+        .program(
+            &Script::program(Tool::Srvctl, "dbinfo"),
+            &["config", "database", "-d", "orcl"].map(String::from),
+        )
+        .unwrap();
+    assert!(
+        out.text
+            .contains("TOOL srvctl\nARG config\nARG database\nARG -d\nARG orcl"),
+        "{}",
+        out.text
+    );
+    assert_eq!(
+        env().binary(Tool::Opatch),
+        home().join("OPatch").join("opatch")
+    );
+    // A program call needs a program, and a script call a scripted tool.
+    let e = runner
+        .program(&Script::rman("x", "EXIT 0"), &[])
+        .unwrap_err();
+    assert!(matches!(e, RunError::WrongTool { .. }), "{e}");
+    let e = runner
+        .rman(&Script::program(Tool::Opatch, "lsinventory"))
+        .unwrap_err();
+    assert!(matches!(e, RunError::WrongTool { .. }), "{e}");
+}
+
+#[test]
+fn spooled_sqlplus_output_reaches_the_log_only_on_failure() {
+    let sink = Sink::default();
+    let runner = ProcessRunner::new(env())
+        .with_log(Box::new(sink.clone()))
+        .with_sqlplus_spooling(true);
+    runner
+        .sqlplus(&Script::sqlplus("ok", "ECHO spooled-ok-line"), true)
+        .unwrap();
+    assert!(!sink.text().contains("spooled-ok-line"), "{}", sink.text());
+    runner
+        .sqlplus(
+            &Script::sqlplus("bad", "ECHO before-spool-error\nEXIT 1"),
+            true,
+        )
+        .unwrap_err();
+    assert!(
+        sink.text().contains("before-spool-error"),
+        "{}",
+        sink.text()
+    );
+    // RMAN output always goes to the log.
+    runner.rman(&Script::rman("r", "ECHO rman-line")).unwrap();
+    assert!(sink.text().contains("rman-line"), "{}", sink.text());
 }

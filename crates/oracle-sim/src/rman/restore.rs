@@ -15,6 +15,7 @@
 //! | `sql "alter database flashback off"` | accepted |
 //! | `catalog start with 'DIR' noprompt` | every datafile copy (by its header) and archived log under DIR |
 //! | `switch database to copy` | each datafile points at its newest cataloged copy (RMAN-06571) |
+//! | `switch datafile N to copy` | datafile N likewise (what `switchdatafiles` prints when some file has no copy) |
 //! | `set until time "to_date('T', 'yyyy-mm-dd hh24:mi:ss')"`, `set newname for database to new` | inside `run` |
 //! | `recover database` | checks that the cataloged archived logs cover the redo from the files' checkpoints to the target (RMAN-06054 for the first missing one, RMAN-06556 when a file is newer than the target); the archived logs carry no block content, so only the SCNs change |
 //!
@@ -49,6 +50,7 @@ pub(super) enum RestoreCmd {
     FlashbackOff,
     Catalog(String),
     SwitchToCopy,
+    SwitchDatafile(u32),
     SetUntil(NaiveDateTime),
     SetNewname,
     RecoverDatabase,
@@ -75,7 +77,7 @@ impl RestoreCmd {
             RestoreCmd::BackupsUnavailable => "change",
             RestoreCmd::FlashbackOff => "sql",
             RestoreCmd::Catalog(_) => "catalog",
-            RestoreCmd::SwitchToCopy => "switch",
+            RestoreCmd::SwitchToCopy | RestoreCmd::SwitchDatafile(_) => "switch",
             RestoreCmd::SetUntil(_) | RestoreCmd::SetNewname => "set",
             RestoreCmd::RecoverDatabase => "recover",
         }
@@ -125,6 +127,14 @@ pub(super) fn parse(stmt: &str, lower: &str) -> Option<Result<RestoreCmd, String
     }
     if let Some(p) = one("restore controlfile from '{}'") {
         return Some(Ok(RestoreCmd::RestoreControlfile(p)));
+    }
+    if let Some(n) = one("switch datafile {} to copy") {
+        return Some(
+            n.trim()
+                .parse()
+                .map(RestoreCmd::SwitchDatafile)
+                .map_err(|_| n),
+        );
     }
     if let Some(d) = one("catalog start with '{}' noprompt") {
         return Some(Ok(RestoreCmd::Catalog(d)));
@@ -325,7 +335,8 @@ pub(super) fn exec(
             Ok(())
         }
         RestoreCmd::Catalog(dir) => catalog(s, st, dir, at),
-        RestoreCmd::SwitchToCopy => switch_to_copy(s, st, at),
+        RestoreCmd::SwitchToCopy => switch_to_copy(s, st, None, at),
+        RestoreCmd::SwitchDatafile(n) => switch_to_copy(s, st, Some(*n), at),
         RestoreCmd::RecoverDatabase => recover(s, st, at),
     }
 }
@@ -408,12 +419,15 @@ fn restore_controlfile(
             switched: false,
         })
         .collect();
+    let bct_file = st.bct_file.clone();
     if let Some(inst) = st.instance.as_mut() {
         *inst = Instance {
             status: "NOMOUNT".into(),
             controlfile_from: Some(src),
             controlfile_scn: scn,
             datafiles,
+            bct_file,
+            alert_log: inst.alert_log.clone(),
             ..Instance::default()
         };
     }
@@ -650,7 +664,13 @@ fn catalog(s: &mut Session, st: &mut State, pattern: &str, at: &str) -> Result<(
     Ok(())
 }
 
-fn switch_to_copy(s: &mut Session, st: &mut State, at: &str) -> Result<(), Failure> {
+/// `switch database to copy` (`only` = `None`) or `switch datafile N to copy`.
+fn switch_to_copy(
+    s: &mut Session,
+    st: &mut State,
+    only: Option<u32>,
+    at: &str,
+) -> Result<(), Failure> {
     let name = "switch";
     s.controlfile_note();
     let inst = mounted(st, name, at)?;
@@ -672,7 +692,21 @@ fn switch_to_copy(s: &mut Session, st: &mut State, at: &str) -> Result<(), Failu
     }
     // Every datafile needs a copy before any is switched.
     let mut plan = Vec::new();
-    for d in &inst.datafiles {
+    if let Some(n) = only.filter(|n| !inst.datafiles.iter().any(|d| d.file_number == *n)) {
+        return Err(failure(
+            name,
+            at,
+            &[
+                "RMAN-20201: datafile not found in the recovery catalog".to_string(),
+                format!("RMAN-06010: error while looking up datafile: {n}"),
+            ],
+        ));
+    }
+    for d in inst
+        .datafiles
+        .iter()
+        .filter(|d| only.map_or(true, |n| n == d.file_number))
+    {
         let newest = inst
             .copies
             .iter()
