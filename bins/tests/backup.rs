@@ -145,6 +145,9 @@ async fn full_cycle_config_then_five_merges_with_snapshots_and_retention() {
     let merge_at = log.find("----- rman: imagecopy -----").unwrap();
     let clean_at = log.find("Clean expired snapshots").unwrap();
     assert!(snap_at < merge_at && merge_at < clean_at, "order in log");
+    // Environment information in the log: srvctl (gimanaged) and the patch inventory.
+    assert!(log.contains("Database unique name: orcl"), "{log}");
+    assert!(log.contains("OPatch succeeded."), "{log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -260,6 +263,19 @@ async fn dosnapshot_false_skips_the_snapshot() {
     assert!(stdout(&out).contains("skipped (dosnapshot: false)"));
     assert!(w.snapshots("orcl").is_empty());
     assert!(w.fake.requests().is_empty(), "storage was called");
+    // Failing diagnostics are warnings, not failures.
+    let out = w
+        .backup(
+            &["orcl", "imagecopywithsnap"],
+            &[("ORACLE_SIM_FAIL", "opatch,srvctl")],
+        )
+        .await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("WARNING (srvctl failed, opatch failed)"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,8 +16,7 @@ pub const POOL: &str = "pool1";
 pub const PROJECT: &str = "dbbackup";
 pub const DBID: &str = "1433672784";
 
-/// The oracle-sim binary of this build (built on demand when only this package's tests
-/// were built).
+/// The oracle-sim binary of this build (built on demand, in the same target directory).
 pub fn oracle_sim() -> &'static Path {
     static EXE: OnceLock<PathBuf> = OnceLock::new();
     EXE.get_or_init(|| {
@@ -26,13 +25,13 @@ pub fn oracle_sim() -> &'static Path {
             .unwrap()
             .to_path_buf();
         let exe = bin_dir.join("oracle-sim");
-        if !exe.exists() {
-            let status = Command::new(env!("CARGO"))
-                .args(["build", "-p", "oracle-sim", "--bin", "oracle-sim"])
-                .status()
-                .unwrap();
-            assert!(status.success(), "building oracle-sim failed");
-        }
+        // Always ask cargo (a no-op when up to date): a stale simulator from an earlier
+        // build would test yesterday's Oracle.
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "oracle-sim", "--bin", "oracle-sim"])
+            .status()
+            .unwrap();
+        assert!(status.success(), "building oracle-sim failed");
         assert!(exe.exists(), "oracle-sim not found at {}", exe.display());
         exe
     })

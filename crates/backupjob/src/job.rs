@@ -598,7 +598,8 @@ impl<'a> Job<'a> {
         ));
         for (script, args) in calls {
             match self.runner.program(&script, &args) {
-                Ok(out) => tracing::debug!("{} {}:\n{}", script.tool, args.join(" "), out.text),
+                // The output is in the run log already (the runner writes it there).
+                Ok(_) => tracing::debug!("{} {}: done", script.tool, args.join(" ")),
                 Err(e) => {
                     tracing::warn!("{e}");
                     warnings.push(format!("{} failed", script.tool));

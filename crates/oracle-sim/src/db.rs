@@ -149,6 +149,12 @@ pub fn init(opts: &InitOptions) -> Result<Vec<String>, DbError> {
         let _ = fs::remove_file(&link);
         link_or_copy(&opts.exe, &link).map_err(io_ctx(format!("creating {}", link.display())))?;
     }
+    // OPatch lives in its own directory of a real ORACLE_HOME.
+    let opatch_dir = layout.oracle_home().join("OPatch");
+    fs::create_dir_all(&opatch_dir).map_err(io_ctx("creating the OPatch directory"))?;
+    let opatch = opatch_dir.join("opatch");
+    let _ = fs::remove_file(&opatch);
+    link_or_copy(&opts.exe, &opatch).map_err(io_ctx(format!("creating {}", opatch.display())))?;
     made.push(format!(
         "ORACLE_HOME {} (bin: {})",
         layout.oracle_home().display(),

@@ -8,6 +8,7 @@
 //!
 //! ```text
 //! DIR/oracle_home/bin/{rman,sqlplus,sqlldr,adrci,opatch,srvctl}   symlinks to oracle-sim
+//! DIR/oracle_home/OPatch/opatch                                   symlink to oracle-sim
 //! DIR/oracle_home/network/admin/tnsnames.ora                      copy of DIR/tns/tnsnames.ora
 //! DIR/tns/tnsnames.ora          alias <db> (set TNS_ADMIN=DIR/tns)
 //! DIR/simdb/state.json          the database state (the "sim root"), see [`state::State`];
