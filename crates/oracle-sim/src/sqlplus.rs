@@ -829,6 +829,16 @@ impl Session {
     }
 }
 
+/// Takes the state lock; a failure is what a busy resource gives in Oracle.
+fn lock_state(root: &Path) -> Result<crate::state::StateLock, SqlError> {
+    crate::state::StateLock::acquire(root).map_err(|e| {
+        eprintln!("oracle-sim: {e}");
+        SqlError::new(&[
+            "ORA-00054: resource busy and acquire with NOWAIT specified or timeout expired",
+        ])
+    })
+}
+
 /// Loads the state, runs the statement, saves the state when it changed.
 fn run_statement(
     root: &Path,
@@ -837,12 +847,7 @@ fn run_statement(
     text: &str,
     exec_call: Option<&str>,
 ) -> Result<Outcome, SqlError> {
-    let _lock = crate::state::StateLock::acquire(root).map_err(|e| {
-        eprintln!("oracle-sim: {e}");
-        SqlError::new(&[
-            "ORA-00054: resource busy and acquire with NOWAIT specified or timeout expired",
-        ])
-    })?;
+    let _lock = lock_state(root)?;
     let mut state = State::load(root).map_err(|e| {
         eprintln!("oracle-sim: {e}");
         SqlError::new(&["ORA-01034: ORACLE not available"])
@@ -870,12 +875,7 @@ fn run_catalog_statement(
     text: &str,
     exec_call: Option<&str>,
 ) -> Result<Outcome, SqlError> {
-    let _lock = crate::state::StateLock::acquire(root).map_err(|e| {
-        eprintln!("oracle-sim: {e}");
-        SqlError::new(&[
-            "ORA-00054: resource busy and acquire with NOWAIT specified or timeout expired",
-        ])
-    })?;
+    let _lock = lock_state(root)?;
     let unavailable = |e: String| {
         eprintln!("oracle-sim: {e}");
         SqlError::new(&["ORA-01034: ORACLE not available"])

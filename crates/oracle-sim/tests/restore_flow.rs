@@ -13,30 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use chrono::NaiveDateTime;
-use common::{backup_script, rman, rman_succeeded, text, Sim};
+use common::{
+    admin_ok, backup_script, configure_for_backup, copy_dir, rman, rman_succeeded, text, Sim,
+};
 use rman::template::{BackupLevel, RmanAction, Substitutions, TemplateKind, TemplateSet};
-
-fn admin_ok(sim: &Sim, cmd: &str, args: &[&str]) {
-    let out = sim.admin(cmd, args);
-    assert!(
-        out.status.success(),
-        "{cmd}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
-}
 
 fn sqlplus_ok(sim: &Sim, script: &str) -> String {
     let out = sim.sqlplus(script, &[]);
@@ -50,23 +30,7 @@ fn sqlplus_ok(sim: &Sim, script: &str) -> String {
 /// The backup cycle with block change tracking on; datafile 5 (tablespace NEWTS) is added
 /// after the last image copy, before the restore target. Returns the target time.
 fn backed_up(sim: &Sim) -> String {
-    let dest = sim.backupdest();
-    rman_succeeded(&rman(
-        sim,
-        &backup_script(
-            sim,
-            "",
-            RmanAction::Config {
-                already_registered: false,
-            },
-        ),
-        &[],
-    ));
-    let s = format!(
-        "whenever sqlerror exit failure\nconn /@orcl as sysdba\nalter system set log_archive_dest_3='LOCATION={} VALID_FOR=(ONLINE_LOGFILE,PRIMARY_ROLE)' scope=both;\nalter system set log_archive_dest_state_3=enable scope=both;\nalter database enable block change tracking;\nexit\n",
-        dest.join("archivelog").display()
-    );
-    sqlplus_ok(sim, &s);
+    configure_for_backup(sim, true);
     let imagecopy = backup_script(sim, "", RmanAction::Backup(BackupLevel::ImageCopy));
     rman_succeeded(&rman(sim, &imagecopy, &[]));
     admin_ok(sim, "switch-logfile", &[]);

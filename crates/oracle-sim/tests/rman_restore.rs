@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use chrono::NaiveDateTime;
-use common::{backup_script, rman, rman_failed, rman_succeeded, text, Sim};
+use common::{
+    admin_ok, backup_script, configure_for_backup, copy_dir, rman, rman_failed, rman_succeeded,
+    text, Sim,
+};
 use rman::template::{BackupLevel, RmanAction, Substitutions, TemplateKind, TemplateSet};
 
 fn ok(out: &Output) -> String {
@@ -23,50 +26,12 @@ fn failed(out: &Output) -> String {
     rman_failed(out)
 }
 
-fn admin_ok(sim: &Sim, cmd: &str, args: &[&str]) {
-    let out = sim.admin(cmd, args);
-    assert!(
-        out.status.success(),
-        "{cmd}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
-}
-
 /// The backup cycle: level-0 copies, a workload, a merge, log switches archived into the
 /// backup area. The restore target lies after the merge (the copies' checkpoint) and before
 /// the last log switch. Returns the target time (`yyyy-mm-dd hh24:mi:ss`).
 fn backed_up(sim: &Sim) -> String {
     let dest = sim.backupdest();
-    ok(&rman(
-        sim,
-        &backup_script(
-            sim,
-            "",
-            RmanAction::Config {
-                already_registered: false,
-            },
-        ),
-        &[],
-    ));
-    let s = format!(
-        "whenever sqlerror exit failure\nconn /@orcl as sysdba\nalter system set log_archive_dest_3='LOCATION={} VALID_FOR=(ONLINE_LOGFILE,PRIMARY_ROLE)' scope=both;\nalter system set log_archive_dest_state_3=enable scope=both;\nexit\n",
-        dest.join("archivelog").display()
-    );
-    let out = sim.sqlplus(&s, &[]);
-    assert!(out.status.success(), "{}", text(&out));
+    configure_for_backup(sim, false);
     let imagecopy = backup_script(sim, "", RmanAction::Backup(BackupLevel::ImageCopy));
     ok(&rman(sim, &imagecopy, &[]));
     admin_ok(sim, "switch-logfile", &[]);

@@ -179,3 +179,50 @@ pub fn rman_failed(out: &Output) -> String {
     assert!(stdout.ends_with("Recovery Manager complete.\n"), "{stdout}");
     stdout
 }
+
+/// `oracle-sim <cmd>` that must succeed.
+pub fn admin_ok(sim: &Sim, cmd: &str, args: &[&str]) {
+    let out = sim.admin(cmd, args);
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Copies a directory tree (a clone of a backup area, for restore tests).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// `backup orcl config` by hand: the RMAN configuration and the extra archivelog destination
+/// in the backup area (and block change tracking when `bct`).
+pub fn configure_for_backup(sim: &Sim, bct: bool) {
+    rman_succeeded(&rman(
+        sim,
+        &backup_script(
+            sim,
+            "",
+            rman::template::RmanAction::Config {
+                already_registered: false,
+            },
+        ),
+        &[],
+    ));
+    let s = format!(
+        "whenever sqlerror exit failure\nconn /@orcl as sysdba\nalter system set log_archive_dest_3='LOCATION={} VALID_FOR=(ONLINE_LOGFILE,PRIMARY_ROLE)' scope=both;\nalter system set log_archive_dest_state_3=enable scope=both;\n{}exit\n",
+        sim.backupdest().join("archivelog").display(),
+        if bct { "alter database enable block change tracking;\n" } else { "" }
+    );
+    let out = sim.sqlplus(&s, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+}
