@@ -145,6 +145,11 @@ async fn full_cycle_config_then_five_merges_with_snapshots_and_retention() {
     let merge_at = log.find("----- rman: imagecopy -----").unwrap();
     let clean_at = log.find("Clean expired snapshots").unwrap();
     assert!(snap_at < merge_at && merge_at < clean_at, "order in log");
+    // No run log holds the storage password.
+    for l in w.logs("orcl") {
+        let text = std::fs::read_to_string(&l).unwrap();
+        assert!(!text.contains(common::PASSWORD), "{}", l.display());
+    }
     // Environment information in the log: srvctl (gimanaged) and the patch inventory.
     assert!(log.contains("Database unique name: orcl"), "{log}");
     assert!(log.contains("OPatch succeeded."), "{log}");

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use backupcore::config::GenericSettings;
-use backupcore::lock::{DbLock, LockOptions};
-use backupcore::runlog::{log_path, RunLog, RunLogOptions};
+use backupcore::lock::DbLock;
+use backupcore::runlog::{claim_log_path, log_path, RunLog, RunLogOptions};
 use backupcore::snap::SnapHandler;
 use backupjob::{Action, DryRun, Job, JobContext, RunValues};
 use bins::{exit_with, load_config, open_storage, CliError};
@@ -109,7 +109,7 @@ fn run(args: &Args) -> Result<i32, CliError> {
 
     // Two runs started in the same second (a second one waiting for the lock) must not
     // share a log file: claim the name, else add -2, -3, ...
-    logfile = claim_log_file(&logfile)?;
+    logfile = claim_log_path(&logfile).map_err(|e| CliError::step("starting the run log", e))?;
     println!("Log file for this session: {}", logfile.display());
     let log = RunLog::start(
         RunLogOptions::new(&logfile, &args.db)
@@ -146,44 +146,6 @@ fn run(args: &Args) -> Result<i32, CliError> {
     log.finish(&mut std::io::stdout())
         .map_err(|e| CliError::step("finishing the run log", e))?;
     code
-}
-
-/// Creates `path` (and its directory) if nobody has, else the first free `<stem>-N.log`.
-fn claim_log_file(path: &Path) -> Result<PathBuf, CliError> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            CliError::new(format!(
-                "cannot create log directory {}: {e}",
-                dir.display()
-            ))
-        })?;
-    }
-    let stem = path.with_extension("");
-    for n in 1..1000 {
-        let candidate = if n == 1 {
-            path.to_path_buf()
-        } else {
-            PathBuf::from(format!("{}-{n}.log", stem.display()))
-        };
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&candidate)
-        {
-            Ok(_) => return Ok(candidate),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => {
-                return Err(CliError::new(format!(
-                    "cannot create log file {}: {e}",
-                    candidate.display()
-                )))
-            }
-        }
-    }
-    Err(CliError::new(format!(
-        "cannot find a free log file name next to {}",
-        path.display()
-    )))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
@@ -267,11 +229,8 @@ fn verify(
             (path, None)
         }
         None => {
-            let lock = DbLock::acquire(
-                &ctx.area,
-                &LockOptions::from_minutes(ctx.generic.maxlockwait.as_secs() / 60),
-            )
-            .map_err(|e| CliError::step("taking the lock", e))?;
+            let lock = DbLock::acquire(&ctx.area, &ctx.lock_options())
+                .map_err(|e| CliError::step("taking the lock", e))?;
             (ctx.area.clone(), Some(lock))
         }
     };

@@ -46,7 +46,7 @@ struct Args {
 
 /// How one database's run ended.
 #[derive(Debug, Clone)]
-enum Result_ {
+enum DbOutcome {
     Done { status: ExitStatus, took: Duration },
     NotStarted { why: String },
 }
@@ -110,7 +110,7 @@ fn run(args: &Args) -> Result<i32, CliError> {
     let failed: Vec<&str> = dbs
         .iter()
         .zip(&results)
-        .filter(|(_, r)| matches!(r, Result_::Done { status, .. } if !status.success()))
+        .filter(|(_, r)| matches!(r, DbOutcome::Done { status, .. } if !status.success()))
         .map(|(d, _)| d.as_str())
         .collect();
     let mut out = std::io::stdout().lock();
@@ -118,10 +118,10 @@ fn run(args: &Args) -> Result<i32, CliError> {
     let _ = writeln!(out, "Action: {action}");
     for (db, r) in dbs.iter().zip(&results) {
         let line = match r {
-            Result_::Done { status, took } if status.success() => {
+            DbOutcome::Done { status, took } if status.success() => {
                 format!("{db:<20} SUCCESS   {}", hms(*took))
             }
-            Result_::Done { status, took } => format!(
+            DbOutcome::Done { status, took } => format!(
                 "{db:<20} FAILED    {}  ({})",
                 hms(*took),
                 match status.code() {
@@ -129,7 +129,7 @@ fn run(args: &Args) -> Result<i32, CliError> {
                     None => "killed by a signal".to_string(),
                 }
             ),
-            Result_::NotStarted { why } => format!("{db:<20} NOT RUN   ({why})"),
+            DbOutcome::NotStarted { why } => format!("{db:<20} NOT RUN   ({why})"),
         };
         let _ = writeln!(out, "Database: {line}");
     }
@@ -138,12 +138,12 @@ fn run(args: &Args) -> Result<i32, CliError> {
         "Databases: {} succeeded, {} failed, {} not run",
         results
             .iter()
-            .filter(|r| matches!(r, Result_::Done { status, .. } if status.success()))
+            .filter(|r| matches!(r, DbOutcome::Done { status, .. } if status.success()))
             .count(),
         failed.len(),
         results
             .iter()
-            .filter(|r| matches!(r, Result_::NotStarted { .. }))
+            .filter(|r| matches!(r, DbOutcome::NotStarted { .. }))
             .count()
     );
     let _ = out.flush();
@@ -184,12 +184,12 @@ impl DbRunner<'_> {
 }
 
 /// One database after the other, output passed straight through.
-fn serial(runner: &DbRunner<'_>, dbs: &[String], fail_fast: bool) -> Vec<Result_> {
+fn serial(runner: &DbRunner<'_>, dbs: &[String], fail_fast: bool) -> Vec<DbOutcome> {
     let mut results = Vec::new();
     let mut stop: Option<String> = None;
     for db in dbs {
         if let Some(first) = &stop {
-            results.push(Result_::NotStarted {
+            results.push(DbOutcome::NotStarted {
                 why: format!("--fail-fast after {first} failed"),
             });
             continue;
@@ -204,7 +204,7 @@ fn serial(runner: &DbRunner<'_>, dbs: &[String], fail_fast: bool) -> Vec<Result_
         if !status.success() && fail_fast {
             stop = Some(db.clone());
         }
-        results.push(Result_::Done {
+        results.push(DbOutcome::Done {
             status,
             took: started.elapsed(),
         });
@@ -220,10 +220,10 @@ fn failed_status() -> ExitStatus {
 
 /// At most `n` databases at once; each database's output (stdout and stderr, in arrival
 /// order) is printed in one piece when it finishes.
-fn parallel(runner: &DbRunner<'_>, dbs: &[String], n: usize, fail_fast: bool) -> Vec<Result_> {
+fn parallel(runner: &DbRunner<'_>, dbs: &[String], n: usize, fail_fast: bool) -> Vec<DbOutcome> {
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let results: Mutex<Vec<Option<Result_>>> = Mutex::new(vec![None; dbs.len()]);
+    let results: Mutex<Vec<Option<DbOutcome>>> = Mutex::new(vec![None; dbs.len()]);
     let print = Mutex::new(());
     thread::scope(|s| {
         for _ in 0..n.min(dbs.len()) {
@@ -232,7 +232,7 @@ fn parallel(runner: &DbRunner<'_>, dbs: &[String], n: usize, fail_fast: bool) ->
                 let Some(db) = dbs.get(i) else { break };
                 if stop.load(Ordering::SeqCst) {
                     results.lock().unwrap_or_else(PoisonError::into_inner)[i] =
-                        Some(Result_::NotStarted {
+                        Some(DbOutcome::NotStarted {
                             why: "--fail-fast after a failure".to_string(),
                         });
                     continue;
@@ -249,7 +249,7 @@ fn parallel(runner: &DbRunner<'_>, dbs: &[String], n: usize, fail_fast: bool) ->
                     let _ = out.write_all(&output);
                     let _ = out.flush();
                 }
-                results.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(Result_::Done {
+                results.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(DbOutcome::Done {
                     status,
                     took: started.elapsed(),
                 });
@@ -261,7 +261,7 @@ fn parallel(runner: &DbRunner<'_>, dbs: &[String], n: usize, fail_fast: bool) ->
         .unwrap_or_else(PoisonError::into_inner)
         .into_iter()
         .map(|r| {
-            r.unwrap_or(Result_::NotStarted {
+            r.unwrap_or(DbOutcome::NotStarted {
                 why: "not reached".to_string(),
             })
         })

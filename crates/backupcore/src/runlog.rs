@@ -111,6 +111,36 @@ pub fn log_path(
     ))
 }
 
+/// Claims a run log file name: creates `path` (and its directory) if no run has, else the
+/// first free `<stem>-2.log`, `<stem>-3.log`, ... Two runs started in the same second (the
+/// second one waiting for the lock) so never share a log file. Returns the claimed path; the
+/// file exists and is empty.
+pub fn claim_log_path(path: &Path) -> Result<PathBuf, RunLogError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(|e| RunLogError::io("create log directory", dir, e))?;
+    }
+    let stem = path.with_extension("");
+    let mut candidate = path.to_path_buf();
+    for n in 2..=1000 {
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(_) => return Ok(candidate),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                candidate = PathBuf::from(format!("{}-{n}.log", stem.display()));
+            }
+            Err(e) => return Err(RunLogError::io("create log file", &candidate, e)),
+        }
+    }
+    Err(RunLogError::io(
+        "find a free log file name for",
+        path,
+        io::Error::new(io::ErrorKind::AlreadyExists, "1000 names taken"),
+    ))
+}
+
 /// Removes the old run logs of a log directory, like the original's `BackupLogger.clean`.
 ///
 /// Removed are the entries of `dir` (not recursively) that are regular files (symlinks are

@@ -638,3 +638,26 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn claimed_log_names_are_never_shared() {
+    let dir = tempfile::tempdir().unwrap();
+    let want = dir
+        .path()
+        .join("orcl")
+        .join("backup_logs")
+        .join("orcl_20261121T101500_imagecopywithsnap.log");
+    let first = backupcore::runlog::claim_log_path(&want).unwrap();
+    assert_eq!(first, want);
+    assert!(want.is_file());
+    let second = backupcore::runlog::claim_log_path(&want).unwrap();
+    assert_eq!(
+        second.file_name().unwrap(),
+        "orcl_20261121T101500_imagecopywithsnap-2.log"
+    );
+    let third = backupcore::runlog::claim_log_path(&want).unwrap();
+    assert_eq!(
+        third.file_name().unwrap(),
+        "orcl_20261121T101500_imagecopywithsnap-3.log"
+    );
+}

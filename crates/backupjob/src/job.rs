@@ -159,6 +159,11 @@ impl JobContext {
         self.area.join("archivelog")
     }
 
+    /// How long to wait for the database's lock (`maxlockwait`).
+    pub fn lock_options(&self) -> LockOptions {
+        LockOptions::from_minutes(self.generic.maxlockwait.as_secs() / 60)
+    }
+
     /// `<area>/autorestore.cfg`.
     pub fn params_path(&self) -> PathBuf {
         self.area.join(restoreparams::FILE_NAME)
@@ -195,7 +200,7 @@ impl<'a> Job<'a> {
             runner,
             storage,
             dry_run: None,
-            lock_options: LockOptions::from_minutes(ctx.generic.maxlockwait.as_secs() / 60),
+            lock_options: ctx.lock_options(),
             clock: Box::new(Utc::now),
             summary: Summary::new(&ctx.db.name, action.name()),
             printed: Vec::new(),
