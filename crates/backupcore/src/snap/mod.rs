@@ -219,6 +219,13 @@ pub trait SnapHandler: Send + Sync {
     /// Creates the database's backup filesystem (a new database's first step).
     async fn create_volume(&self) -> Result<FilesystemInfo, SnapError>;
 
+    /// True when snapshots and clones are directories on this host (local copy-on-write
+    /// storage): mount strings are then local paths and nothing needs mounting. The default:
+    /// false (NFS storage).
+    fn is_local(&self) -> bool {
+        false
+    }
+
     /// Where the files of snapshot `name` can be read on this host, given the directory the
     /// database's filesystem is mounted at (the backup area). NFS shares of ZFS expose
     /// snapshots read-only under `<mount>/.zfs/snapshot/<name>`; local backends keep them in
