@@ -76,8 +76,12 @@ pub fn open_storage(cfg: &Config, db: &str) -> Result<Box<dyn SnapHandler>, CliE
             }
             Ok(Box::new(handler))
         }
-        other => Err(CliError::new(format!(
-            "{}: [generic] storage = {other}: this storage backend is not available in this release yet (available: zfssa)",
+        StorageKind::Reflink | StorageKind::Btrfs => {
+            let handler = snapper_local::LocalSnapper::open(cfg, db).map_err(CliError::new)?;
+            Ok(Box::new(handler))
+        }
+        StorageKind::Netapp => Err(CliError::new(format!(
+            "{}: [generic] storage = netapp: this storage backend is not available in this release yet (available: zfssa, reflink, btrfs)",
             cfg.path().display()
         ))),
     }

@@ -222,8 +222,13 @@ fn verify(
                 .map_err(|e| CliError::step(&format!("finding snapshot {name}"), e))?;
             if !path.is_dir() {
                 return Err(CliError::new(format!(
-                    "snapshot {name}: {} is not readable here (does the share expose .zfs/snapshot over NFS?)",
-                    path.display()
+                    "snapshot {name}: {} is not readable here{}",
+                    path.display(),
+                    if storage.is_local() {
+                        ""
+                    } else {
+                        " (does the share expose .zfs/snapshot over NFS?)"
+                    }
                 )));
             }
             (path, None)

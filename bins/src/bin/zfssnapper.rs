@@ -261,9 +261,14 @@ async fn print_clone(h: &dyn SnapHandler, name: &str, mount_point: &str) -> Resu
     println!("Clone created.");
     println!("Clone name: {name}");
     println!("Mount point: {mount_point}");
-    println!("Mount command (execute as root and replace the mount directory):");
-    println!(
-        "mount -t nfs -o rw,bg,hard,nointr,rsize=32768,wsize=32768,tcp,vers=3,timeo=600 {mount} <mount_directory_here>"
-    );
+    if h.is_local() {
+        // Local storage: the clone is a directory on this host, nothing to mount.
+        println!("Clone directory (local storage, no mount needed): {mount}");
+    } else {
+        println!("Mount command (execute as root and replace the mount directory):");
+        println!(
+            "mount -t nfs -o rw,bg,hard,nointr,rsize=32768,wsize=32768,tcp,vers=3,timeo=600 {mount} <mount_directory_here>"
+        );
+    }
     Ok(())
 }

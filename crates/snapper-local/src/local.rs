@@ -394,11 +394,13 @@ impl Inner {
         }
     }
 
-    fn note_full_copy(&self, stats: &tree::CopyStats) {
+    fn note_full_copy(&self, src: &Path, dst: &Path, stats: &tree::CopyStats) {
         if let Some(reason) = &stats.no_reflink_reason {
             if !self.warned_full_copy.swap(true, Ordering::Relaxed) {
                 tracing::warn!(
-                    "{reason}: made full copies instead (snapshots take as much space as the data; set [reflink] requirereflink: true to make this an error)"
+                    "cannot reflink {} into {} ({reason}): made full copies instead, which take as much space as the data (put both on XFS with reflink or btrfs; [reflink] requirereflink: true makes this an error)",
+                    src.display(),
+                    dst.parent().unwrap_or(dst).display()
                 );
             }
         }
@@ -441,7 +443,7 @@ impl Inner {
                         return Err(e);
                     }
                 };
-                self.note_full_copy(&stats);
+                self.note_full_copy(src, dst, &stats);
                 Ok(stats)
             }
         }

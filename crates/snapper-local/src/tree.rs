@@ -36,7 +36,7 @@ pub(crate) struct CopyStats {
     pub bytes: u64,
     /// Files whose data was copied in full (no reflink).
     pub full_copies: u64,
-    /// Why reflink was not possible, when it was not.
+    /// Why reflink was not possible (the OS error), when it was not.
     pub no_reflink_reason: Option<String>,
     /// Entries skipped (sockets, fifos, devices).
     pub skipped: Vec<PathBuf>,
@@ -125,14 +125,12 @@ fn copy_file(
         match rustix::fs::ioctl_ficlone(&dst, &src) {
             Ok(()) => cloned = true,
             Err(e) if reflink_unsupported(e) => {
-                let reason = format!(
-                    "the filesystem of {} cannot reflink ({})",
-                    to.display(),
-                    io::Error::from(e)
-                );
+                let reason = io::Error::from(e).to_string();
                 if mode == DataCopy::ReflinkOnly {
                     return Err(SnapError::Config(format!(
-                        "{reason}; requirereflink is set, so no full copy is made"
+                        "cannot reflink {} into {} ({reason}); requirereflink is set, so no full copy is made",
+                        from.display(),
+                        to.parent().unwrap_or(to).display()
                     )));
                 }
                 stats.no_reflink_reason = Some(reason);

@@ -147,7 +147,7 @@ impl Scratch {
                 .arg(self.root())
                 .status();
         }
-        let st = rustix::fs::statvfs(&self.root()).unwrap();
+        let st = rustix::fs::statvfs(self.root()).unwrap();
         (st.f_blocks - st.f_bfree) * st.f_frsize
     }
 }
