@@ -11,7 +11,7 @@ use common::{boxed, Fs, Scratch};
 use snapper_local::LocalKind;
 
 async fn suite(fs: &Scratch, kind: LocalKind) {
-    conformance::run_all(|| async { boxed(fs.fresh(kind, "orcl").await) }).await;
+    conformance::run_all(|| async { boxed(common::fresh(fs, kind, "orcl").await) }).await;
 }
 
 #[tokio::test]

@@ -19,7 +19,7 @@ const MIB: u64 = 1 << 20;
 /// A snapshot's files keep their contents while the live files are overwritten in place,
 /// appended to, truncated and removed, and cannot be written by an ordinary user's mistake.
 async fn snapshot_is_frozen(fs: &Scratch, kind: LocalKind) {
-    let h = fs.fresh(kind, "orcl").await;
+    let h = common::fresh(fs, kind, "orcl").await;
     let area = h.config().area.clone();
     std::fs::create_dir(area.join("datafile")).unwrap();
     let copy = area.join("datafile/data_D-ORCL_I-1_TS-USERS_FNO-4_x");
@@ -100,7 +100,7 @@ async fn ten_snapshots_cost_the_changes(fs: &Scratch, kind: LocalKind) {
     const FILE: u64 = 32 * MIB;
     const CHUNK: u64 = 64 * 1024;
     const CHUNKS: u64 = 40; // 2.5 MiB = 1% of 256 MiB
-    let h = fs.fresh(kind, "orcl").await;
+    let h = common::fresh(fs, kind, "orcl").await;
     let area = h.config().area.clone();
     let empty = fs.used_bytes();
     for f in 0..FILES {
@@ -203,7 +203,7 @@ async fn ten_snapshots_btrfs_subvolumes() {
 #[tokio::test]
 async fn full_copy_fallback_and_requirereflink_on_tmpfs() {
     let fs = Scratch::new(Fs::Tmpfs, 64);
-    let h = fs.fresh(LocalKind::Reflink, "orcl").await;
+    let h = common::fresh(&fs, LocalKind::Reflink, "orcl").await;
     write_pattern(&h.config().area.join("a.dbf"), MIB, 1);
     let id = h.create_snapshot("orcl-1").await.unwrap();
     let rec: SnapshotRecord = serde_json::from_slice(
@@ -236,7 +236,7 @@ async fn full_copy_fallback_and_requirereflink_on_tmpfs() {
 #[tokio::test]
 async fn crash_leftovers_are_not_listed_and_are_swept() {
     let fs = Scratch::new(Fs::Plain, 0);
-    let h = fs.fresh(LocalKind::Reflink, "orcl").await;
+    let h = common::fresh(&fs, LocalKind::Reflink, "orcl").await;
     std::fs::write(h.config().area.join("a.dbf"), b"x").unwrap();
     let snapdir = h.config().snapshots_of_db();
     std::fs::create_dir_all(snapdir.join(".partial-orcl-1")).unwrap();
@@ -253,7 +253,7 @@ async fn crash_leftovers_are_not_listed_and_are_swept() {
 #[tokio::test]
 async fn names_cannot_leave_their_directories() {
     let fs = Scratch::new(Fs::Plain, 0);
-    let h = fs.fresh(LocalKind::Reflink, "orcl").await;
+    let h = common::fresh(&fs, LocalKind::Reflink, "orcl").await;
     for bad in ["../orcl-1", "a/b", ".hidden", "", ".."] {
         assert!(
             matches!(h.create_snapshot(bad).await, Err(SnapError::Config(_))),
@@ -278,8 +278,8 @@ async fn names_cannot_leave_their_directories() {
 #[tokio::test]
 async fn a_directory_in_clonedir_without_our_record_is_not_dropped() {
     let fs = Scratch::new(Fs::Plain, 0);
-    let h = fs.fresh(LocalKind::Reflink, "orcl").await;
-    let other = fs.fresh(LocalKind::Reflink, "prod").await;
+    let h = common::fresh(&fs, LocalKind::Reflink, "orcl").await;
+    let other = common::fresh(&fs, LocalKind::Reflink, "prod").await;
     let mut cfg = other.config().clone();
     cfg.clonedir = h.config().clonedir.clone();
     let other = LocalSnapper::new(cfg);

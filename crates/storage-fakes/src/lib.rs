@@ -3,5 +3,8 @@
 //! against them.
 //!
 //! * [`zfssa`]: the Oracle ZFS Storage Appliance RESTful API, storage service.
+//! * [`loopfs`]: scratch filesystems (loop-mounted XFS with reflink, btrfs, tmpfs) for local
+//!   storage backends.
 
+pub mod loopfs;
 pub mod zfssa;
