@@ -5,34 +5,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
 use backupcore::restoreparams::RestoreParams;
 use chrono::{Duration, Utc};
-use common::{stderr, stdout, value_after, World, POOL, PROJECT};
-
-/// Checkpoint SCNs of the image copies in `dir` (file name -> SCN), read from the copies'
-/// datafile headers.
-fn copy_checkpoints(dir: &Path) -> BTreeMap<String, u64> {
-    let mut out = BTreeMap::new();
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for e in rd {
-        let p = e.unwrap().path();
-        let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        if !name.starts_with("data_D-") {
-            continue;
-        }
-        let bytes = std::fs::read(&p).unwrap();
-        match datafile::identify(&bytes, &datafile::Overrides::default()) {
-            datafile::FileKind::Datafile(h) => out.insert(name, h.checkpoint_scn),
-            other => panic!("{name}: {other:?}"),
-        };
-    }
-    out
-}
+use common::{copy_checkpoints, stderr, stdout, value_after, World, POOL, PROJECT};
 
 fn recovery_point(out: &std::process::Output) -> (u64, String) {
     let text = stdout(out);

@@ -44,6 +44,45 @@ pub struct Db {
 }
 
 impl Db {
+    /// The database's section of `backup.cfg` (7 days of snapshots), plus `lines`.
+    pub fn section(&self, lines: &str) -> String {
+        format!(
+            "[{}]\ndbid: {DBID}\nrecoverywindow: 2\nparallel: 4\nsnapexpirationdays: 7\nsnapexpirationmonths: 0\n\
+             gimanaged: true\ngenericoraclehome: {}\ngenerictnsadmin: {}\n{lines}\n",
+            self.name,
+            self.oracle_home().display(),
+            self.tns().display()
+        )
+    }
+
+    /// `oracle-sim init`: database `name` (4 datafiles of 1 MiB) under `root`.
+    pub fn init(root: &Path, name: &str) -> Db {
+        let out = Command::new(oracle_sim())
+            .args(["init", "--root"])
+            .arg(root)
+            .args([
+                "--db",
+                name,
+                "--dbid",
+                DBID,
+                "--datafiles",
+                "4",
+                "--size-mib",
+                "1",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Db {
+            name: name.to_string(),
+            root: root.to_path_buf(),
+        }
+    }
+
     pub fn oracle_home(&self) -> PathBuf {
         self.root.join("oracle_home")
     }
@@ -93,41 +132,12 @@ impl World {
         );
         let mut dbs = Vec::new();
         for name in names {
-            let root = base.join("sim").join(name);
-            let db = Db {
-                name: name.to_string(),
-                root,
-            };
-            let out = Command::new(oracle_sim())
-                .args(["init", "--root"])
-                .arg(&db.root)
-                .args([
-                    "--db",
-                    name,
-                    "--dbid",
-                    DBID,
-                    "--datafiles",
-                    "4",
-                    "--size-mib",
-                    "1",
-                ])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let db = Db::init(&base.join("sim").join(name), name);
             let area = base.join("backup").join(name);
             std::fs::create_dir_all(&area).unwrap();
             fake.add_filesystem(POOL, PROJECT, name);
             fake.bind_directory(POOL, PROJECT, name, &area);
-            cfg.push_str(&format!(
-                "[{name}]\ndbid: {DBID}\nrecoverywindow: 2\nparallel: 4\nsnapexpirationdays: 7\nsnapexpirationmonths: 0\n\
-                 gimanaged: true\ngenericoraclehome: {}\ngenerictnsadmin: {}\n{db_lines}\n",
-                db.oracle_home().display(),
-                db.tns().display()
-            ));
+            cfg.push_str(&db.section(db_lines));
             dbs.push(db);
         }
         std::fs::write(base.join("backup.cfg"), cfg).unwrap();
@@ -228,4 +238,26 @@ pub fn stderr(o: &Output) -> String {
 pub fn value_after<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     text.lines()
         .find_map(|l| l.find(prefix).map(|i| l[i + prefix.len()..].trim()))
+}
+
+/// Checkpoint SCNs of the image copies in `dir` (file name -> SCN), read from the copies'
+/// datafile headers.
+pub fn copy_checkpoints(dir: &Path) -> std::collections::BTreeMap<String, u64> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in rd {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("data_D-") {
+            continue;
+        }
+        let bytes = std::fs::read(&p).unwrap();
+        match datafile::identify(&bytes, &datafile::Overrides::default()) {
+            datafile::FileKind::Datafile(h) => out.insert(name, h.checkpoint_scn),
+            other => panic!("{name}: {other:?}"),
+        };
+    }
+    out
 }
