@@ -226,6 +226,20 @@ mod tests {
         assert_eq!(info.created.to_rfc3339(), "2026-11-21T14:57:37+00:00");
     }
 
+    proptest::proptest! {
+        /// Any text: an answer or a named error, never a panic; a real output with any one
+        /// line cut or mangled likewise.
+        #[test]
+        fn never_panics(text in "\\PC{0,400}", cut in 0usize..20, junk in "\\PC{0,40}") {
+            let _ = parse_show(&text);
+            let mut lines: Vec<&str> = SHOW_SNAPSHOT.lines().collect();
+            if cut < lines.len() {
+                lines[cut] = &junk;
+            }
+            let _ = parse_show(&lines.join("\n"));
+        }
+    }
+
     #[test]
     fn missing_fields_are_named() {
         assert_eq!(
