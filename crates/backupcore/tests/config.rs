@@ -133,6 +133,7 @@ fn sample_configs_load_every_key() {
         ),
         ("backup.netapp.cfg", StorageKind::Netapp, vec!["cdb1"]),
         ("backup.local.cfg", StorageKind::Reflink, vec!["orcl"]),
+        ("backup.btrfs.cfg", StorageKind::Btrfs, vec!["orcl"]),
     ] {
         let cfg = Config::load_with(&examples_dir().join(file), None)
             .unwrap_or_else(|e| panic!("{file}: {e}"));

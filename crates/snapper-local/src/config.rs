@@ -173,6 +173,22 @@ mod tests {
     }
 
     #[test]
+    fn sample_configs() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/configs");
+        let cfg = Config::load_with(&dir.join("backup.local.cfg"), None).unwrap();
+        let c = LocalConfig::from_config(&cfg.database("orcl").unwrap()).unwrap();
+        assert_eq!(c.kind, LocalKind::Reflink);
+        assert_eq!(c.snapshotdir, Path::new("/backup/areas/.snapshots"));
+        assert_eq!(c.clonedir, Path::new("/backup/areas/.clones"));
+        assert!(!c.require_reflink);
+        let cfg = Config::load_with(&dir.join("backup.btrfs.cfg"), None).unwrap();
+        let c = LocalConfig::from_config(&cfg.database("orcl").unwrap()).unwrap();
+        assert_eq!(c.kind, LocalKind::Btrfs);
+        assert_eq!(c.clonedir, Path::new("/backup/areas/.clones-orcl"));
+        assert_eq!(c.btrfs_command, Path::new("/usr/bin/btrfs"));
+    }
+
+    #[test]
     fn bad_values_are_named() {
         let e = load(&format!("{BASE}[reflink]\nrequirereflink: maybe\n{DB}")).unwrap_err();
         assert_eq!(
