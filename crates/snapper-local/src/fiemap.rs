@@ -13,8 +13,6 @@ use rustix::ioctl::{opcode, Updater};
 /// Extents asked for per call.
 const BATCH: usize = 256;
 
-/// `FIEMAP_FLAG_SYNC`: flush dirty data first, so delayed allocations have addresses.
-const FLAG_SYNC: u32 = 0x0000_0001;
 /// `FIEMAP_EXTENT_LAST`.
 const EXTENT_LAST: u32 = 0x0000_0001;
 /// Flags under which `fe_physical` does not name a unique place on the device:
@@ -78,7 +76,9 @@ pub(crate) fn extents(file: &File) -> io::Result<Vec<Extent>> {
         req.header = RawHeader {
             fm_start: start,
             fm_length: u64::MAX - start,
-            fm_flags: FLAG_SYNC,
+            // No FIEMAP_FLAG_SYNC: it would force writeback of live copies RMAN is merging
+            // into; their not-yet-allocated (delalloc) data is new data, owned by them alone.
+            fm_flags: 0,
             fm_mapped_extents: 0,
             fm_extent_count: BATCH as u32,
             fm_reserved: 0,

@@ -38,4 +38,11 @@ mod space;
 mod tree;
 
 pub use config::{LocalConfig, LocalKind};
+
+/// Removes a directory tree that may hold snapshots made by this crate (read-only modes,
+/// immutable flags), e.g. a test or demo sandbox. btrfs subvolumes inside it must be deleted
+/// with `btrfs subvolume delete` first. A missing tree is not an error.
+pub fn remove_tree(path: &std::path::Path) -> Result<(), backupcore::snap::SnapError> {
+    tree::remove_tree(path)
+}
 pub use local::{CloneRecord, LocalSnapper, SnapshotRecord};

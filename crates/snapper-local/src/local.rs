@@ -463,6 +463,7 @@ impl Inner {
         // The staging tree's root may be read-only (a snapshot); rename needs only the parent.
         fs::rename(&staging, dst).map_err(|e| io_error("cannot rename into place", dst, &e))?;
         sync_dir(parent);
+        tree::seal(dst);
         Ok(())
     }
 
@@ -474,6 +475,7 @@ impl Inner {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let hidden = parent.join(format!("{DROPPING}{leaf}"));
+        tree::unseal(path);
         fs::rename(path, &hidden).map_err(|e| io_error("cannot rename for removal", path, &e))?;
         sync_dir(parent);
         self.remove_tree(&hidden)

@@ -164,42 +164,77 @@ fn set_times(path: &Path, meta: &fs::Metadata) {
 }
 
 /// Removes write permission from everything under `root` (files, then directories bottom-up),
-/// so that a snapshot cannot be changed by mistake.
+/// so that a snapshot cannot be changed by mistake. Where the process may (root, on a
+/// filesystem with inode flags), everything below `root` is also made immutable (`chattr
+/// +i`), so that not even root's `sed -i` changes a snapshot; `root` itself is left
+/// renamable, for [`seal`] once it is in place.
 pub(crate) fn freeze(root: &Path) -> Result<(), SnapError> {
-    chmod_tree(root, &|mode| mode & !0o222)
+    walk_modes(root, false)?;
+    set_immutable(root, false);
+    Ok(())
 }
 
-/// Gives the owner write permission on everything under `root` (a clone to work in, or a tree
-/// about to be removed).
+/// Makes the root of a frozen tree immutable too (best effort, as [`freeze`]).
+pub(crate) fn seal(root: &Path) {
+    set_immutable(root, true);
+}
+
+/// Lifts the immutable flag of a sealed tree's root, so that it can be renamed.
+pub(crate) fn unseal(root: &Path) {
+    set_immutable(root, false);
+}
+
+/// Gives the owner write permission on everything under `root` and lifts the immutable
+/// flag (a clone to work in, or a tree about to be removed).
 pub(crate) fn thaw(root: &Path) -> Result<(), SnapError> {
-    chmod_tree(root, &|mode| mode | 0o200)
+    walk_modes(root, true)
 }
 
-fn chmod_tree(root: &Path, f: &dyn Fn(u32) -> u32) -> Result<(), SnapError> {
+fn walk_modes(root: &Path, thawing: bool) -> Result<(), SnapError> {
     let meta = fs::symlink_metadata(root).map_err(|e| io_error("cannot stat", root, &e))?;
     if meta.file_type().is_symlink() {
         return Ok(());
     }
+    let mode = meta.mode() & 0o7777;
     let chmod = |mode: u32| {
-        fs::set_permissions(root, fs::Permissions::from_mode(f(mode & 0o7777)))
+        fs::set_permissions(root, fs::Permissions::from_mode(mode))
             .map_err(|e| io_error("cannot set permissions of", root, &e))
     };
+    if thawing {
+        // Writable first, so the walk can go on below.
+        set_immutable(root, false);
+        chmod(mode | 0o200)?;
+    }
     if meta.is_dir() {
-        // Writable first so the walk can go on when thawing; the final mode is set last.
-        let thawing = f(0) & 0o200 != 0;
-        if thawing {
-            chmod(meta.mode())?;
-        }
         for entry in fs::read_dir(root).map_err(|e| io_error("cannot list", root, &e))? {
             let entry = entry.map_err(|e| io_error("cannot list", root, &e))?;
-            chmod_tree(&entry.path(), f)?;
+            walk_modes(&entry.path(), thawing)?;
         }
-        if !thawing {
-            chmod(meta.mode())?;
-        }
-        Ok(())
+    }
+    if !thawing {
+        chmod(mode & !0o222)?;
+        set_immutable(root, true);
+    }
+    Ok(())
+}
+
+/// Sets or clears `FS_IMMUTABLE_FL` (best effort: only a privileged process may, and not
+/// every filesystem has inode flags; the read-only modes are the guard everywhere else).
+fn set_immutable(path: &Path, on: bool) {
+    use rustix::fs::{ioctl_getflags, ioctl_setflags, IFlags};
+    let Ok(f) = File::open(path) else {
+        return;
+    };
+    let Ok(flags) = ioctl_getflags(&f) else {
+        return;
+    };
+    let want = if on {
+        flags | IFlags::IMMUTABLE
     } else {
-        chmod(meta.mode())
+        flags - IFlags::IMMUTABLE
+    };
+    if want != flags {
+        let _ = ioctl_setflags(&f, want);
     }
 }
 

@@ -55,10 +55,24 @@ async fn snapshot_is_frozen(fs: &Scratch, kind: LocalKind) {
             0,
             "snapshot file writable"
         );
-    } else {
-        let err = std::fs::OpenOptions::new().write(true).open(&frozen);
-        assert!(err.is_err(), "btrfs snapshot file opened for writing");
     }
+    // As root (these tests' user): immutable (reflink) or a read-only subvolume (btrfs), so
+    // not even root writes, renames or removes anything in a snapshot.
+    assert!(
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&frozen)
+            .is_err(),
+        "snapshot file opened for writing"
+    );
+    assert!(
+        std::fs::remove_file(&frozen).is_err(),
+        "snapshot file removed"
+    );
+    assert!(
+        std::fs::write(snap.join("new-file"), b"x").is_err(),
+        "file created in a snapshot"
+    );
     // A clone is a writable copy of the snapshot, independent of it.
     let clone = h.clone_snapshot(&id, "orcl_autorestore").await.unwrap();
     let cloned = Path::new(&clone.mount_point).join("datafile/data_D-ORCL_I-1_TS-USERS_FNO-4_x");
