@@ -434,6 +434,8 @@ impl Inner {
                     } else {
                         tree::thaw(&staging)?;
                     }
+                    // Durable before it is published under its name.
+                    tree::sync_filesystem(&staging)?;
                     Ok(stats)
                 });
                 let stats = match built {

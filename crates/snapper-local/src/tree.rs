@@ -53,7 +53,7 @@ fn reflink_unsupported(e: Errno) -> bool {
 
 /// Copies the tree `src` to the new directory `dst` (which must not exist): directories with
 /// their modes, files by reflink (or in full), symbolic links as links; modification times are
-/// kept. Nothing outside `dst` is written.
+/// kept. Nothing outside `dst` is written. Nothing is synced: see [`sync_filesystem`].
 pub(crate) fn copy_tree(src: &Path, dst: &Path, mode: DataCopy) -> Result<CopyStats, SnapError> {
     let mut stats = CopyStats::default();
     let mut try_reflink = true;
@@ -143,8 +143,6 @@ fn copy_file(
         io::copy(&mut src, &mut dst).map_err(|e| io_error("cannot copy into", to, &e))?;
         stats.full_copies += 1;
     }
-    dst.sync_all()
-        .map_err(|e| io_error("cannot sync", to, &e))?;
     drop(dst);
     fs::set_permissions(to, fs::Permissions::from_mode(meta.mode() & 0o7777))
         .map_err(|e| io_error("cannot set permissions of", to, &e))?;
@@ -152,6 +150,14 @@ fn copy_file(
     stats.files += 1;
     stats.bytes += meta.len();
     Ok(())
+}
+
+/// Flushes the filesystem holding `path` (`syncfs`): one journal commit for a whole copied
+/// tree instead of one per file.
+pub(crate) fn sync_filesystem(path: &Path) -> Result<(), SnapError> {
+    let dir = File::open(path).map_err(|e| io_error("cannot open", path, &e))?;
+    rustix::fs::syncfs(&dir)
+        .map_err(|e| io_error("cannot sync the filesystem of", path, &io::Error::from(e)))
 }
 
 /// Keeps the source's modification time (best effort: a failure changes nothing that matters).
