@@ -157,6 +157,15 @@ fn check_name(kind: &'static str, name: &str) -> Result<(), SnapError> {
     }
 }
 
+/// `path` under a hidden name in the same directory: `<dir>/<prefix><name>`.
+fn hidden(path: &Path, prefix: &str) -> PathBuf {
+    let leaf = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!("{prefix}{leaf}"))
+}
+
 fn exists(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok()
 }
@@ -419,12 +428,7 @@ impl Inner {
                 Ok(tree::CopyStats::default())
             }
             LocalKind::Reflink => {
-                let parent = dst.parent().unwrap_or(Path::new("."));
-                let leaf = dst
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let staging = parent.join(format!("{PARTIAL}{leaf}"));
+                let staging = hidden(dst, PARTIAL);
                 if exists(&staging) {
                     tree::remove_tree(&staging)?;
                 }
@@ -457,11 +461,7 @@ impl Inner {
             return Ok(());
         }
         let parent = dst.parent().unwrap_or(Path::new("."));
-        let leaf = dst
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let staging = parent.join(format!("{PARTIAL}{leaf}"));
+        let staging = hidden(dst, PARTIAL);
         // The staging tree's root may be read-only (a snapshot); rename needs only the parent.
         fs::rename(&staging, dst).map_err(|e| io_error("cannot rename into place", dst, &e))?;
         sync_dir(parent);
@@ -472,11 +472,7 @@ impl Inner {
     /// Hides `path` under a `.dropping-` name, then removes it.
     fn retire(&self, path: &Path) -> Result<(), SnapError> {
         let parent = path.parent().unwrap_or(Path::new("."));
-        let leaf = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let hidden = parent.join(format!("{DROPPING}{leaf}"));
+        let hidden = hidden(path, DROPPING);
         tree::unseal(path);
         fs::rename(path, &hidden).map_err(|e| io_error("cannot rename for removal", path, &e))?;
         sync_dir(parent);
@@ -537,16 +533,9 @@ impl Inner {
             reflinked: stats.full_copies == 0,
         };
         // The record first: a snapshot is listed only once its directory is in place too.
-        if let Err(e) = write_record(&self.snapshot_record_path(name), &record) {
-            let _ = self.remove_tree(&dir.join(format!("{PARTIAL}{name}")));
-            if self.cfg.kind == LocalKind::Btrfs {
-                let _ = self.btrfs.delete(&dst);
-            }
-            return Err(e);
-        }
-        if let Err(e) = self.publish(&dst) {
-            let _ = fs::remove_file(self.snapshot_record_path(name));
-            let _ = self.remove_tree(&dir.join(format!("{PARTIAL}{name}")));
+        let record_path = self.snapshot_record_path(name);
+        if let Err(e) = write_record(&record_path, &record).and_then(|()| self.publish(&dst)) {
+            self.discard(&dst, &record_path);
             return Err(e);
         }
         tracing::info!(
@@ -557,19 +546,39 @@ impl Inner {
         Ok(name.to_string())
     }
 
-    fn drop_snapshot(&self, id: &str) -> Result<(), SnapError> {
-        let not_found = || SnapError::NotFound {
-            kind: "snapshot",
-            name: id.to_string(),
-        };
-        if check_name("snapshot", id).is_err() {
-            return Err(not_found());
-        }
-        let _lock = self.lock()?;
+    /// The directory of snapshot `id`, which must be in place with its record.
+    fn existing_snapshot(&self, id: &str) -> Result<PathBuf, SnapError> {
         let path = self.snapdir().join(id);
-        if !path.is_dir() || !exists(&self.snapshot_record_path(id)) {
-            return Err(not_found());
+        if check_name("snapshot", id).is_ok()
+            && path.is_dir()
+            && exists(&self.snapshot_record_path(id))
+        {
+            Ok(path)
+        } else {
+            Err(SnapError::NotFound {
+                kind: "snapshot",
+                name: id.to_string(),
+            })
         }
+    }
+
+    /// Removes what a failed create or clone left at `dst` (the reflink staging tree, or
+    /// the btrfs subvolume) and the record written for it.
+    fn discard(&self, dst: &Path, record: &Path) {
+        let _ = fs::remove_file(record);
+        match self.cfg.kind {
+            LocalKind::Reflink => {
+                let _ = tree::remove_tree(&hidden(dst, PARTIAL));
+            }
+            LocalKind::Btrfs => {
+                let _ = self.btrfs.delete(dst);
+            }
+        }
+    }
+
+    fn drop_snapshot(&self, id: &str) -> Result<(), SnapError> {
+        let _lock = self.lock()?;
+        let path = self.existing_snapshot(id)?;
         let clones = self
             .clone_records()?
             .iter()
@@ -590,18 +599,8 @@ impl Inner {
 
     fn clone_snapshot(&self, snapshot: &str, clone_name: &str) -> Result<CloneInfo, SnapError> {
         check_name("clone", clone_name)?;
-        let not_found = || SnapError::NotFound {
-            kind: "snapshot",
-            name: snapshot.to_string(),
-        };
-        if check_name("snapshot", snapshot).is_err() {
-            return Err(not_found());
-        }
         let _lock = self.lock()?;
-        let src = self.snapdir().join(snapshot);
-        if !src.is_dir() || !exists(&self.snapshot_record_path(snapshot)) {
-            return Err(not_found());
-        }
+        let src = self.existing_snapshot(snapshot)?;
         if clone_name == self.db() {
             return Err(SnapError::AlreadyExists {
                 kind: "filesystem",
@@ -626,14 +625,9 @@ impl Inner {
             clone: clone_name.to_string(),
             created: Utc::now(),
         };
-        let written = write_record(&self.clone_record_path(clone_name), &record)
-            .and_then(|()| self.publish(&dst));
-        if let Err(e) = written {
-            let _ = fs::remove_file(self.clone_record_path(clone_name));
-            let _ = self.remove_tree(&dir.join(format!("{PARTIAL}{clone_name}")));
-            if self.cfg.kind == LocalKind::Btrfs {
-                let _ = self.btrfs.delete(&dst);
-            }
+        let record_path = self.clone_record_path(clone_name);
+        if let Err(e) = write_record(&record_path, &record).and_then(|()| self.publish(&dst)) {
+            self.discard(&dst, &record_path);
             return Err(e);
         }
         Ok(CloneInfo {

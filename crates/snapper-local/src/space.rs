@@ -25,6 +25,19 @@ pub(crate) struct Usage {
     pub unique: u64,
 }
 
+impl Usage {
+    /// One usage per owner, each starting with the bytes it owns privately.
+    fn private(private: &[u64]) -> Vec<Usage> {
+        private
+            .iter()
+            .map(|&p| Usage {
+                total: p,
+                unique: p,
+            })
+            .collect()
+    }
+}
+
 /// A device range `[start, end)` referred to by `owner`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Range {
@@ -37,13 +50,7 @@ pub(crate) struct Range {
 /// privately (`private[i]`, counted in both).
 pub(crate) fn account(ranges: &[Range], private: &[u64]) -> Vec<Usage> {
     let owners = private.len();
-    let mut usage: Vec<Usage> = private
-        .iter()
-        .map(|&p| Usage {
-            total: p,
-            unique: p,
-        })
-        .collect();
+    let mut usage = Usage::private(private);
     // Boundary events: +1 at start, -1 at end, per owner.
     let mut events: Vec<(u64, usize, i64)> = Vec::with_capacity(ranges.len() * 2);
     for r in ranges {
@@ -125,13 +132,7 @@ mod tests {
 
     /// The model: byte by byte, who refers to it.
     fn brute(ranges: &[Range], private: &[u64]) -> Vec<Usage> {
-        let mut usage: Vec<Usage> = private
-            .iter()
-            .map(|&p| Usage {
-                total: p,
-                unique: p,
-            })
-            .collect();
+        let mut usage = Usage::private(private);
         let max = ranges.iter().map(|r| r.end).max().unwrap_or(0);
         for b in 0..max {
             let mut owners: Vec<usize> = ranges
