@@ -136,7 +136,7 @@ fn cycle(w: &LocalWorld) {
     // A clone is a local directory holding autorestore.cfg: nothing to mount.
     let text = w.ok(ZFSSNAPPER, &["orcl", "clone", &snaps[1]]);
     assert!(
-        text.contains("Clone directory (local storage, no mount needed): "),
+        text.contains("Local storage: the clone is the directory above, nothing to mount."),
         "{text}"
     );
     assert!(!text.contains("mount -t nfs"), "{text}");

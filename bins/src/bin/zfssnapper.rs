@@ -263,7 +263,7 @@ async fn print_clone(h: &dyn SnapHandler, name: &str, mount_point: &str) -> Resu
     println!("Mount point: {mount_point}");
     if h.is_local() {
         // Local storage: the clone is a directory on this host, nothing to mount.
-        println!("Clone directory (local storage, no mount needed): {mount}");
+        println!("Local storage: the clone is the directory above, nothing to mount.");
     } else {
         println!("Mount command (execute as root and replace the mount directory):");
         println!(
