@@ -1,3 +1,8 @@
 //! Restore-test orchestration, point-in-time restore and the results catalog.
 //!
-//! This crate is part of the workspace layout; its capability is being built.
+//! * [`catalog`]: where restore tests' outcomes go (SQLite, PostgreSQL, the original's Oracle
+//!   schema), the daily claim that splits a fleet's work, and the Nagios `--check`.
+//!
+//! The restore-test flow and the `restore` program are being built.
+
+pub mod catalog;
