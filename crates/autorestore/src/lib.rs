@@ -2,10 +2,13 @@
 //!
 //! * [`catalog`]: where restore tests' outcomes go (SQLite, PostgreSQL, the original's Oracle
 //!   schema), the daily claim that splits a fleet's work, and the Nagios `--check`.
+//! * [`scripts`]: the restore test's RMAN and SQL*Plus scripts from the restore templates
+//!   and the clone's `autorestore.cfg`, in the original's order.
 //! * [`validation`]: which days a restore test also validates every block (the original's
 //!   modulus of a stable hash of the database name, or chance).
 //!
 //! The restore-test flow and the `restore` program are being built.
 
 pub mod catalog;
+pub mod scripts;
 pub mod validation;
