@@ -4,6 +4,8 @@
 //!   schema), the daily claim that splits a fleet's work, and the Nagios `--check`.
 //! * [`scripts`]: the restore test's RMAN and SQL*Plus scripts from the restore templates
 //!   and the clone's `autorestore.cfg`, in the original's order.
+//! * [`verify`]: the checks of a restore: time reached against the target, corrupt blocks
+//!   found by RMAN, every block of the clone read without Oracle.
 //! * [`validation`]: which days a restore test also validates every block (the original's
 //!   modulus of a stable hash of the database name, or chance).
 //!
@@ -12,3 +14,4 @@
 pub mod catalog;
 pub mod scripts;
 pub mod validation;
+pub mod verify;

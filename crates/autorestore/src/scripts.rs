@@ -312,9 +312,10 @@ impl RestoreScripts {
 
 /// The RMAN commands `switchdatafiles` printed: the text after `RENAMEDF-` on each line.
 pub fn switch_commands(output: &str) -> Vec<String> {
-    output
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("RENAMEDF-"))
+    let (markers, _) = rman::parse::markers::Markers::parse_lenient(output);
+    markers
+        .renames
+        .into_iter()
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty())
         .collect()

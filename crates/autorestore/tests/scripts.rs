@@ -180,12 +180,15 @@ fn a_clone_without_autorestore_cfg_is_refused_with_its_path() {
         &inputs(&layout.main, layout.volumes.clone()),
     )
     .unwrap_err();
-    assert!(err.to_string().contains("autorestore.cfg: no lasttime"), "{err}");
+    assert!(
+        err.to_string().contains("autorestore.cfg: no lasttime"),
+        "{err}"
+    );
 }
 
 #[test]
 fn switch_commands_from_sqlplus_output() {
-    let out = "SQL> declare\n RENAMEDF-switch database to copy;\nRENAMEDF-\nPL/SQL procedure successfully completed.\n";
+    let out = "SQL> declare\nRENAMEDF-switch database to copy;\nRENAMEDF-\nPL/SQL procedure successfully completed.\n";
     assert_eq!(
         switch_commands(out),
         vec!["switch database to copy;".to_string()]
