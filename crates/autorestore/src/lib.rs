@@ -9,9 +9,12 @@
 //! * [`validation`]: which days a restore test also validates every block (the original's
 //!   modulus of a stable hash of the database name, or chance).
 //!
-//! The restore-test flow and the `restore` program are being built.
+//! * [`flow`]: one restore test, step by step, with a clean-up that always runs.
+//!
+//! The `autorestore` and `restore` programs are being built.
 
 pub mod catalog;
+pub mod flow;
 pub mod scripts;
 pub mod validation;
 pub mod verify;

@@ -13,6 +13,10 @@
 //! | `sqlplus:cdbdetect` | the CDB detection block: ORA-06550 |
 //! | `sqlplus:config` | the `config` blocks and `alter system set log_archive_dest_N`: ORA-02097 |
 //! | `sqlplus:bct` | enabling block change tracking: ORA-19751 |
+//! | `sqlplus:startup` | `startup nomount`: ORA-27102 (out of memory) |
+//! | `sqlplus:disablebct` | renaming the BCT file / disabling tracking in the restore instance: ORA-19755 / ORA-27041 |
+//! | `sqlplus:switchdatafiles` | the switch/create-datafile block: ORA-01119 / ORA-27040 |
+//! | `sqlplus:open` | `alter database open read only`: ORA-01113 / ORA-01110 |
 //! | `rman:connect` | `connect target`: RMAN-00554 / RMAN-04005 / ORA-01034 |
 //! | `rman:backup` | `backup ... for recover of copy`: RMAN-03009 / ORA-19502 / ORA-27072, nothing written |
 //! | `rman:recover` | `recover copy of database`: RMAN-03002 / ORA-19870 / ORA-19502, copies unchanged |

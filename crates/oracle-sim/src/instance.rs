@@ -122,6 +122,12 @@ pub fn execute(
 }
 
 fn startup(state: &mut State, pfile: Option<&str>) -> Result<Outcome, SqlError> {
+    if crate::fault::active("sqlplus", "startup") {
+        return Err(SqlError::new(&[
+            "ORA-27102: out of memory",
+            "Linux-x86_64 Error: 12: Cannot allocate memory",
+        ]));
+    }
     if state.instance.is_some() {
         return Err(SqlError::new(&[
             "ORA-01081: cannot start already-running ORACLE - shut it down first",
@@ -148,6 +154,12 @@ fn startup(state: &mut State, pfile: Option<&str>) -> Result<Outcome, SqlError> 
 }
 
 fn open_read_only(state: &mut State) -> Result<Outcome, SqlError> {
+    if crate::fault::active("sqlplus", "open") {
+        return Err(SqlError::new(&[
+            "ORA-01113: file 1 needs media recovery",
+            "ORA-01110: data file 1: '/simulated/system01.dbf'",
+        ]));
+    }
     let Some(i) = state.instance.as_mut() else {
         return Err(SqlError::new(&["ORA-01034: ORACLE not available"]));
     };
@@ -440,6 +452,15 @@ fn in_block(e: SqlError, line: u32) -> SqlError {
 }
 
 fn switch_datafiles(state: &mut State) -> Result<Outcome, SqlError> {
+    if crate::fault::active("sqlplus", "switchdatafiles") {
+        return Err(in_block(
+            SqlError::new(&[
+                "ORA-01119: error in creating database file '/simulated/new-datafile.dbf'",
+                "ORA-27040: file create error, unable to create file",
+            ]),
+            5,
+        ));
+    }
     let (with, without) = files_by_copy(state).map_err(|e| in_block(e, 5))?;
     if without.is_empty() {
         return Ok(Outcome::PlSql(vec![
@@ -573,6 +594,12 @@ fn rename_file(state: &mut State, from: &str, to: &str) -> Result<(), SqlError> 
 }
 
 fn disable_bct(state: &mut State) -> Result<Outcome, SqlError> {
+    if crate::fault::active("sqlplus", "disablebct") {
+        return Err(SqlError::new(&[
+            "ORA-19755: could not open change tracking file",
+            "ORA-27041: unable to open file",
+        ]));
+    }
     let source = state.bct_file.clone();
     let inst = mounted(state)?;
     if let Some(p) = inst.bct_file.take() {
