@@ -10,11 +10,14 @@
 //!   modulus of a stable hash of the database name, or chance).
 //!
 //! * [`flow`]: one restore test, step by step, with a clean-up that always runs.
+//! * [`program`]: what the `autorestore` program does around the tests (databases,
+//!   settings, catalog, ADR purge).
 //!
 //! The `autorestore` and `restore` programs are being built.
 
 pub mod catalog;
 pub mod flow;
+pub mod program;
 pub mod scripts;
 pub mod validation;
 pub mod verify;

@@ -99,7 +99,10 @@ fn instance_running(w: &World) -> bool {
         serde_json::from_slice(&std::fs::read(w.sim().join("simdb/state.json")).unwrap()).unwrap();
     // The key is there (null when no instance runs): a renamed field must not make this
     // check pass by default.
-    assert!(state.as_object().unwrap().contains_key("instance"), "{state}");
+    assert!(
+        state.as_object().unwrap().contains_key("instance"),
+        "{state}"
+    );
     !state["instance"].is_null()
 }
 
