@@ -184,10 +184,7 @@ pub fn open_catalog(url: &CatalogUrl) -> Result<Box<dyn Catalog>, CatalogError> 
 }
 
 fn postgres_catalog(u: &str) -> Result<Box<dyn Catalog>, CatalogError> {
-    Err(CatalogError::Unsupported {
-        catalog: crate::catalog::redact_url(u),
-        what: "PostgreSQL in this build",
-    })
+    Ok(Box::new(crate::catalog::postgres::PostgresCatalog::new(u)?))
 }
 
 /// Purges ADR files older than `days` under `logdir` (the restore instance's

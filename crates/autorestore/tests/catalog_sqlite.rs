@@ -106,4 +106,15 @@ fn catalog_urls() {
         autorestore::catalog::redact_url("postgresql://h/d?user=a&password=S3cret&x=1"),
         "postgresql://h/d?user=a&password=********&x=1"
     );
+    // Every password parameter, not sslpassword's look-alike first; a '/' in the secret.
+    assert_eq!(
+        autorestore::catalog::redact_url(
+            "postgres://h/d?sslpassword=x&password=S3cret&PASSWORD=two"
+        ),
+        "postgres://h/d?sslpassword=x&password=********&PASSWORD=********"
+    );
+    assert_eq!(
+        autorestore::catalog::redact_url("postgres://ar:S3/cr?et@db1:5432/autorestore"),
+        "postgres://ar:********@db1:5432/autorestore"
+    );
 }

@@ -13,6 +13,7 @@
 //! each database to one host per day, and [`check`] turns the records into a Nagios state.
 
 pub mod conformance;
+pub mod postgres;
 pub mod sqlite;
 
 use std::path::PathBuf;
@@ -163,29 +164,32 @@ impl CatalogUrl {
     }
 }
 
-/// `scheme://user:secret@host/...` with the secret replaced by `********`; a `password=`
-/// parameter likewise.
+/// `scheme://user:secret@host/...` with the secret replaced by `********` (also a secret
+/// holding an unencoded `/` or `?`: the user information ends at the last `@`), and the
+/// value of every `password=` query parameter likewise.
 pub fn redact_url(url: &str) -> String {
     let mut out = url.to_string();
     if let Some(scheme_end) = out.find("://") {
         let rest_start = scheme_end + 3;
-        let authority_end = out[rest_start..]
-            .find(['/', '?'])
-            .map_or(out.len(), |i| rest_start + i);
-        if let Some(at) = out[rest_start..authority_end].rfind('@') {
-            let userinfo = &out[rest_start..rest_start + at];
+        if let Some(at) = out[rest_start..].rfind('@').map(|i| rest_start + i) {
+            let userinfo = &out[rest_start..at];
             if let Some(colon) = userinfo.find(':') {
-                let start = rest_start + colon + 1;
-                out.replace_range(start..rest_start + at, "********");
+                out.replace_range(rest_start + colon + 1..at, "********");
             }
         }
     }
-    if let Some(i) = out.find("password=") {
-        let start = i + "password=".len();
-        let end = out[start..].find('&').map_or(out.len(), |e| start + e);
-        out.replace_range(start..end, "********");
-    }
-    out
+    let Some(q) = out.find('?') else {
+        return out;
+    };
+    let (head, query) = out.split_at(q + 1);
+    let params: Vec<String> = query
+        .split('&')
+        .map(|p| match p.split_once('=') {
+            Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=********"),
+            _ => p.to_string(),
+        })
+        .collect();
+    format!("{head}{}", params.join("&"))
 }
 
 /// `user/secret@alias` with the secret replaced by `********`.

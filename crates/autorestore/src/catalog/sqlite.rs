@@ -41,7 +41,7 @@ CREATE TABLE restoreclaim (
 
 /// Timestamps are stored as fixed-width UTC text, so they sort as they compare.
 const TS: &str = "%Y-%m-%dT%H:%M:%S%.6fZ";
-const TARGET: &str = "%Y-%m-%d %H:%M:%S";
+const TARGET: &str = "%Y-%m-%d %H:%M:%S%.f";
 
 /// A SQLite catalog file.
 #[derive(Debug, Clone)]
@@ -289,9 +289,15 @@ impl SqliteCatalog {
                 finished: time(&finished)?,
                 success: success != 0,
                 snapshot,
-                restore_target: target
-                    .as_deref()
-                    .and_then(|t| NaiveDateTime::parse_from_str(t, TARGET).ok()),
+                restore_target: match target.as_deref() {
+                    None => None,
+                    Some(t) => Some(NaiveDateTime::parse_from_str(t, TARGET).map_err(|e| {
+                        self.err(
+                            "reading restore tests",
+                            format!("row {id}: bad restore_target {t:?}: {e}"),
+                        )
+                    })?),
+                },
                 verification_diff_seconds: diff,
                 validated: validated != 0,
                 corrupt_blocks: corrupt.and_then(|n| u64::try_from(n).ok()),
