@@ -78,7 +78,7 @@ pub async fn records_round_trip(c: &dyn Catalog) {
         c.record(&none).await.expect("record"),
     ];
     assert!(
-        ids[0] != ids[1] && ids[1] != ids[2],
+        ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2],
         "row ids must differ: {ids:?}"
     );
     let got = c
