@@ -182,7 +182,15 @@ fn check_probe(path: &Path) -> i32 {
     state.exit_code()
 }
 
+/// The name this sandbox host records in the catalog and claims databases under: env
+/// `AUTORESTORE_HOSTNAME`, else the machine's host name.
 fn hostname() -> String {
+    if let Some(h) = std::env::var("AUTORESTORE_HOSTNAME")
+        .ok()
+        .filter(|h| !h.trim().is_empty())
+    {
+        return h.trim().to_string();
+    }
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .ok()

@@ -446,8 +446,15 @@ impl<'a> RestoreTest<'a> {
             Ok((check, line))
         })?;
         report.corrupt_blocks = Some(check.corrupt);
-        let bad = check.corrupt > 0 || !check.unreadable.is_empty();
-        let line = check.line();
+        let bad = check.corrupt > 0 || !check.unreadable.is_empty() || check.files == 0;
+        let line = if check.files == 0 {
+            format!(
+                "no datafile copy in the clone of snapshot {} (taken before the first backup made the copies?)",
+                snapshot.id
+            )
+        } else {
+            check.line()
+        };
         report.block_check = Some(check);
         if bad {
             if let Some(last) = report.steps.last_mut() {

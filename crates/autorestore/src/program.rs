@@ -159,15 +159,28 @@ pub fn log_path(logdir: &Path, db: &str, now: chrono::NaiveDateTime) -> PathBuf 
     logdir.join(format!("{}-{db}.log", now.format("%Y%m%dT%H%M%S")))
 }
 
-/// The catalog named by `autorestorecatalog` (`None` when not set).
-pub fn catalog_url(cfg: &Config) -> Result<Option<CatalogUrl>, CatalogError> {
-    let value = cfg
-        .get("autorestore", "autorestorecatalog")
-        .ok()
-        .flatten()
-        .map(|v| v.as_str().to_string())
-        .filter(|v| !v.is_empty());
-    value.map(|v| CatalogUrl::parse(&v, cfg.dir())).transpose()
+/// Why the catalog named in `backup.cfg` cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogConfigError {
+    /// Reading `autorestorecatalog` failed (e.g. a lone `%`: write `%%` in the file).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Its value is not a catalog.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+/// The catalog named by `[autorestore] autorestorecatalog` (`None` when not set). Like every
+/// value of `backup.cfg`, a `%` in it (URL-encoded passwords) is written `%%`.
+pub fn catalog_url(cfg: &Config) -> Result<Option<CatalogUrl>, CatalogConfigError> {
+    let Some(value) = cfg.get("autorestore", "autorestorecatalog")? else {
+        return Ok(None);
+    };
+    let text = value.as_str().to_string();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(CatalogUrl::parse(&text, cfg.dir())?))
 }
 
 /// Opens the catalog. The Oracle schema of the original tool is reached through

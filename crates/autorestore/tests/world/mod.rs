@@ -33,7 +33,8 @@ fn set_by_cargo(name: &str) -> bool {
         )
 }
 
-/// `target/<profile>/<name>`, built (`backup` of bins, `oracle-sim`) once per test process.
+/// `target/<profile>/<name>`, built (`backup` and `autorestore` of bins, `oracle-sim`) once per
+/// test process.
 pub fn exe(name: &str) -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     let dir = BUILT.get_or_init(|| {
@@ -45,6 +46,8 @@ pub fn exe(name: &str) -> PathBuf {
             "bins",
             "--bin",
             "backup",
+            "--bin",
+            "autorestore",
             "-p",
             "oracle-sim",
             "--bin",
