@@ -10,6 +10,8 @@ use std::sync::OnceLock;
 
 use storage_fakes::zfssa::ZfssaFake;
 
+pub mod sandbox;
+
 pub const USER: &str = "backupadmin";
 pub const PASSWORD: &str = "Zfs-S3cret-pw";
 pub const POOL: &str = "pool1";

@@ -131,6 +131,7 @@ pub fn restore_settings(
     }
     Ok(DbRestore {
         settings: RestoreSettings {
+            mode: crate::flow::Mode::Test,
             database: db.to_string(),
             dbid: dbs.dbid,
             destination: ar.destination,

@@ -66,7 +66,7 @@ impl SnapHandler for AsNfs {
 struct FailingMounter(Mutex<Vec<String>>);
 
 impl Mounter for FailingMounter {
-    fn mount(&self, dir: &Path) -> Result<(), String> {
+    fn mount(&self, dir: &Path, _source: &str) -> Result<(), String> {
         self.0
             .lock()
             .unwrap()

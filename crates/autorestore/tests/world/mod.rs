@@ -223,6 +223,7 @@ impl World {
     /// Restore-test settings for the database.
     pub fn settings(&self, validate: bool) -> RestoreSettings {
         RestoreSettings {
+            mode: autorestore::flow::Mode::Test,
             database: self.db.clone(),
             dbid: DBID.parse().unwrap(),
             destination: self.destination(),
