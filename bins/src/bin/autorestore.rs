@@ -111,7 +111,7 @@ fn the_catalog(cfg: &Config) -> Result<Box<dyn Catalog>, CliError> {
             cfg.path().display()
         ))
     })?;
-    open_catalog(&url).map_err(CliError::new)
+    open_catalog(&url, cfg).map_err(CliError::new)
 }
 
 fn create_catalog(path: &Path) -> Result<i32, CliError> {
@@ -210,7 +210,7 @@ fn restore_all(path: &Path, selector: Option<&str>) -> Result<i32, CliError> {
     }
     let rt = runtime()?;
     let catalog = match catalog_url(&cfg).map_err(CliError::new)? {
-        Some(url) => Some(open_catalog(&url).map_err(CliError::new)?),
+        Some(url) => Some(open_catalog(&url, &cfg).map_err(CliError::new)?),
         None => None,
     };
     let cancel = Arc::new(AtomicBool::new(false));

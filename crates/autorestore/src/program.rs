@@ -184,16 +184,50 @@ pub fn catalog_url(cfg: &Config) -> Result<Option<CatalogUrl>, CatalogConfigErro
     Ok(Some(CatalogUrl::parse(&text, cfg.dir())?))
 }
 
-/// Opens the catalog. The Oracle schema of the original tool is reached through
-/// `sqlplus`/`sqlldr` and is not available in this release: say so.
-pub fn open_catalog(url: &CatalogUrl) -> Result<Box<dyn Catalog>, CatalogError> {
+/// Opens the catalog. The original's Oracle schema is reached with the `sqlplus` and
+/// `sqlldr` of `[generic] oraclehome` (and `tnsadmin`); `createcatalog` spools into
+/// `<autorestorelogdir>/<time>-config.log`.
+pub fn open_catalog(
+    url: &CatalogUrl,
+    cfg: &Config,
+) -> Result<Box<dyn Catalog>, CatalogConfigError> {
     match url {
         CatalogUrl::Sqlite(path) => Ok(Box::new(SqliteCatalog::new(path))),
-        CatalogUrl::Postgres(u) => postgres_catalog(u),
-        CatalogUrl::Oracle(_) => Err(CatalogError::Unsupported {
-            catalog: url.display(),
-            what: "an Oracle catalog schema (sqlplus/sqlldr) in this release; use sqlite:<path> or postgres://",
-        }),
+        CatalogUrl::Postgres(u) => Ok(postgres_catalog(u)?),
+        CatalogUrl::Oracle(connect) => {
+            let generic = GenericSettings::for_file(cfg)?;
+            let home = generic.oraclehome.ok_or_else(|| ConfigError::Missing {
+                file: cfg.path().to_path_buf(),
+                section: "generic".to_string(),
+                key: "oraclehome".to_string(),
+                hint: "; the Oracle catalog is reached with its sqlplus and sqlldr".to_string(),
+            })?;
+            let mut env = OracleEnv::new(home);
+            if let Some(t) = generic.tnsadmin {
+                env = env.with_tns_admin(t);
+            }
+            let logdir = cfg
+                .get("autorestore", "autorestorelogdir")?
+                .map(|v| v.as_path())
+                .transpose()?
+                .unwrap_or_else(std::env::temp_dir);
+            let logfile = logdir.join(format!(
+                "{}-config.log",
+                chrono::Local::now().format("%Y%m%dT%H%M%S")
+            ));
+            let templates =
+                rman::template::TemplateSet::load(rman::template::TemplateKind::Restore, cfg.dir())
+                    .map_err(|e| CatalogError::BadUrl {
+                        value: url.display(),
+                        why: e.to_string(),
+                    })?;
+            Ok(Box::new(crate::catalog::oracle::OracleCatalog::new(
+                connect,
+                std::sync::Arc::new(rman::runner::ProcessRunner::new(env)),
+                templates,
+                logfile,
+            )))
+        }
     }
 }
 

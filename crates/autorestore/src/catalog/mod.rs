@@ -13,6 +13,7 @@
 //! each database to one host per day, and [`check`] turns the records into a Nagios state.
 
 pub mod conformance;
+pub mod oracle;
 pub mod postgres;
 pub mod sqlite;
 
