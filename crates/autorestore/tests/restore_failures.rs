@@ -8,14 +8,11 @@
 mod world;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use autorestore::flow::{
-    Mounter, RestoreReport, RestoreSettings, RestoreTest, Step, SystemMounter,
-};
+use autorestore::flow::{Mounter, RestoreReport, RestoreSettings, Step, SystemMounter};
 use backupcore::snap::{CloneInfo, FilesystemInfo, SnapError, SnapHandler, SnapshotInfo};
 use rman::template::{TemplateKind, TemplateSet};
 use snapper_local::LocalSnapper;
@@ -104,27 +101,6 @@ fn instance_running(w: &World) -> bool {
         "{state}"
     );
     !state["instance"].is_null()
-}
-
-async fn run(
-    w: &World,
-    storage: &dyn SnapHandler,
-    settings: RestoreSettings,
-    templates: TemplateSet,
-    mounter: &dyn Mounter,
-) -> RestoreReport {
-    let runner = w.runner();
-    let cancel = AtomicBool::new(false);
-    RestoreTest {
-        settings,
-        storage,
-        runner: &runner,
-        templates,
-        mounter,
-        cancel: &cancel,
-    }
-    .run()
-    .await
 }
 
 fn check(w: &World, name: &str, report: &RestoreReport, want: Step, why: &str) {
@@ -264,7 +240,9 @@ async fn every_step_fails_cleanly() {
             .unwrap(),
             None => TemplateSet::builtin(TemplateKind::Restore).unwrap(),
         };
-        let report = run(&w, &storage, settings, templates, &SystemMounter).await;
+        let report = w
+            .restore(&storage, settings, templates, &SystemMounter)
+            .await;
         std::env::remove_var("ORACLE_SIM_FAIL");
         check(&w, case.name, &report, case.want, case.why);
         assert!(
@@ -277,14 +255,14 @@ async fn every_step_fails_cleanly() {
     // Mounting (NFS storage): no mount point configured; a mount that fails. The clone is
     // dropped, nothing is unmounted that was not mounted.
     let nfs = AsNfs(w.storage());
-    let report = run(
-        &w,
-        &nfs,
-        w.settings(false),
-        TemplateSet::builtin(TemplateKind::Restore).unwrap(),
-        &SystemMounter,
-    )
-    .await;
+    let report = w
+        .restore(
+            &nfs,
+            w.settings(false),
+            TemplateSet::builtin(TemplateKind::Restore).unwrap(),
+            &SystemMounter,
+        )
+        .await;
     check(
         &w,
         "no mount point",
@@ -295,14 +273,14 @@ async fn every_step_fails_cleanly() {
     let mounter = FailingMounter::default();
     let mut settings = w.settings(false);
     settings.mountpoint = Some(w.base().join("mnt"));
-    let report = run(
-        &w,
-        &nfs,
-        settings,
-        TemplateSet::builtin(TemplateKind::Restore).unwrap(),
-        &mounter,
-    )
-    .await;
+    let report = w
+        .restore(
+            &nfs,
+            settings,
+            TemplateSet::builtin(TemplateKind::Restore).unwrap(),
+            &mounter,
+        )
+        .await;
     check(
         &w,
         "mount fails",
@@ -318,13 +296,13 @@ async fn every_step_fails_cleanly() {
     assert!(storage.list_clones().await.unwrap().is_empty());
 
     // After all that, a restore test of the same database succeeds.
-    let report = run(
-        &w,
-        &storage,
-        w.settings(true),
-        TemplateSet::builtin(TemplateKind::Restore).unwrap(),
-        &SystemMounter,
-    )
-    .await;
+    let report = w
+        .restore(
+            &storage,
+            w.settings(true),
+            TemplateSet::builtin(TemplateKind::Restore).unwrap(),
+            &SystemMounter,
+        )
+        .await;
     assert_eq!(report.failure, None, "{report:#?}");
 }

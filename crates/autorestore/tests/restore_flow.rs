@@ -7,11 +7,9 @@
 
 mod world;
 
-use std::sync::atomic::AtomicBool;
-
 use autorestore::catalog::sqlite::SqliteCatalog;
 use autorestore::catalog::Catalog;
-use autorestore::flow::{RestoreTest, Step, SystemMounter};
+use autorestore::flow::{Step, SystemMounter};
 use backupcore::snap::SnapHandler;
 use rman::template::{TemplateKind, TemplateSet};
 use world::World;
@@ -25,17 +23,9 @@ async fn five_cycles_then_a_restore_test_that_reaches_the_recorded_time() {
     let w = World::new("orcl");
     let points = w.backed_up(5);
     let storage = w.storage();
-    let runner = w.runner();
-    let cancel = AtomicBool::new(false);
-    let test = RestoreTest {
-        settings: w.settings(true),
-        storage: &storage,
-        runner: &runner,
-        templates: templates(),
-        mounter: &SystemMounter,
-        cancel: &cancel,
-    };
-    let report = test.run().await;
+    let report = w
+        .restore(&storage, w.settings(true), templates(), &SystemMounter)
+        .await;
     assert_eq!(report.failure, None, "{report:#?}");
     assert!(report.cleanup_errors.is_empty(), "{report:#?}");
     // The newest snapshot, recovered to the time its run recorded.
@@ -112,17 +102,9 @@ async fn a_rotten_block_in_the_snapshot_fails_the_test_and_names_it() {
     let flipped = datafile::damage::bit_flip(&copy, 9, 8 * 200 + 1).unwrap();
     assert_eq!(flipped, [9]);
 
-    let runner = w.runner();
-    let cancel = AtomicBool::new(false);
-    let test = RestoreTest {
-        settings: w.settings(false),
-        storage: &storage,
-        runner: &runner,
-        templates: templates(),
-        mounter: &SystemMounter,
-        cancel: &cancel,
-    };
-    let report = test.run().await;
+    let report = w
+        .restore(&storage, w.settings(false), templates(), &SystemMounter)
+        .await;
     let (step, why) = report.failure.clone().unwrap();
     assert_eq!(step, Step::BlockCheck, "{report:#?}");
     assert!(why.contains("1 corrupt block(s)"), "{why}");

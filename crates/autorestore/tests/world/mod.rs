@@ -10,8 +10,10 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use autorestore::flow::RestoreSettings;
+use autorestore::flow::{Mounter, RestoreReport, RestoreSettings, RestoreTest};
+use backupcore::snap::SnapHandler;
 use rman::runner::{OracleEnv, ProcessRunner};
+use rman::template::TemplateSet;
 use snapper_local::{LocalConfig, LocalKind, LocalSnapper};
 
 pub const DBID: &str = "1433672784";
@@ -218,6 +220,28 @@ impl World {
                 .with_tns_admin(self.tns())
                 .with_sid(self.db.clone()),
         )
+    }
+
+    /// Runs a restore test (or point-in-time restore) with the world's Oracle tools.
+    pub async fn restore(
+        &self,
+        storage: &dyn SnapHandler,
+        settings: RestoreSettings,
+        templates: TemplateSet,
+        mounter: &dyn Mounter,
+    ) -> RestoreReport {
+        let runner = self.runner();
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        RestoreTest {
+            settings,
+            storage,
+            runner: &runner,
+            templates,
+            mounter,
+            cancel: &cancel,
+        }
+        .run()
+        .await
     }
 
     /// Restore-test settings for the database.
