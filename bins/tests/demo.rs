@@ -1,10 +1,12 @@
 //! `demo`, the real binary, as a reader runs it: in a directory of its own, with the other
-//! programs beside it (not built by cargo: env `CARGO` removed), twice in a row.
+//! programs beside it (not built by cargo: env `CARGO` removed), twice in a row. Run as root
+//! (as CI does), the demo runs every program of its sandbox as the user `imagecopy-demo`.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -31,14 +33,32 @@ fn number_after(text: &str, prefix: &str) -> Option<u64> {
     })
 }
 
-/// The output lines of the first command whose line is `$ <command>` followed by `args`
-/// (the rest of the line, e.g. a time), up to the next command or step header.
+/// The output lines (indented, unlike the narration) of the first command whose line is
+/// `$ <command>` followed by `args` (the rest of the line, e.g. a time), up to the next
+/// command or step header.
 fn output_of<'a>(text: &'a str, command: &str, args: fn(&str) -> bool) -> Vec<&'a str> {
+    outputs_of(text, command, args)
+        .into_iter()
+        .next()
+        .unwrap_or_default()
+}
+
+/// The output lines of every command whose line is `$ <command>` followed by `args`.
+fn outputs_of<'a>(text: &'a str, command: &str, args: fn(&str) -> bool) -> Vec<Vec<&'a str>> {
     let start = format!("$ {command}");
-    text.lines()
-        .skip_while(|l| !l.strip_prefix(&start).is_some_and(args))
-        .skip(1)
-        .take_while(|l| !l.starts_with("$ ") && !l.starts_with("== "))
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.strip_prefix(&start).is_some_and(args))
+        .map(|(i, _)| {
+            lines[i + 1..]
+                .iter()
+                .take_while(|l| !l.starts_with("$ ") && !l.starts_with("== "))
+                .filter(|l| l.starts_with("    "))
+                .copied()
+                .collect()
+        })
         .collect()
 }
 
@@ -67,17 +87,32 @@ fn check_run(out: &Output, run: usize) {
         (3, "the database changes"),
         (4, "the snapshot history"),
         (5, "retention"),
-        (6, "a block rots in the image copy"),
-        (7, "explore further"),
+        (6, "a restore test"),
+        (7, "a block rots in the image copy"),
+        (8, "explore further"),
     ] {
         assert!(
             text.contains(&format!("\n== Step {n}: {title}")),
             "run {run}: no step {n}: {text}"
         );
     }
-    // The commands are shown as run, with the configuration.
+    // The commands are shown as the reader types them, with the configuration (as root, the
+    // demo says once that they run as its user).
     assert!(text.contains("\n$ backup --config demo-run/backup.cfg orcl config\n"));
     assert!(text.contains("\n$ zvolume --config demo-run/backup.cfg orcl create\n"));
+    assert!(!text.contains("$ runuser"), "{text}");
+    assert_eq!(
+        text.contains("\nRun as root: every program of the sandbox runs as the unprivileged user imagecopy-demo (runuser -u imagecopy-demo -- <program>)"),
+        root(),
+        "{text}"
+    );
+    // The user is made on the first root run, and the narration says how to remove it.
+    assert_eq!(
+        text.contains("(remove it with: userdel imagecopy-demo)")
+            || text.contains("; remove it with: userdel imagecopy-demo\n"),
+        root(),
+        "{text}"
+    );
     // config and four backups succeeded; the first created the copies, the others merged.
     assert_eq!(text.matches("Result: SUCCESS").count(), 5, "{text}");
     assert!(
@@ -103,8 +138,62 @@ fn check_run(out: &Output, run: usize) {
     assert_eq!(count_ending(&clean, " dropped"), 2, "{text}");
     assert_eq!(count_ending(&clean, " valid"), 1, "{text}");
 
-    // The rotten block: named by the demo, found by dbfverify (exit 1 expected), and the
-    // snapshot taken before it verifies clean.
+    // The restore test: the catalog made, the newest snapshot restored and recorded, the
+    // probe OK.
+    let autorestore = "autorestore demo-run/backup.cfg";
+    let created = output_of(&text, &format!("{autorestore} --createcatalog"), exactly);
+    assert!(
+        created.len() == 1
+            && created[0].ends_with("/demo-run/restore/catalog.db: schema version 1 created"),
+        "{text}"
+    );
+    let restores = outputs_of(
+        &text,
+        &format!("AUTORESTORE_SAFE_SANDBOX=TRUE {autorestore} orcl"),
+        exactly,
+    );
+    assert_eq!(restores.len(), 2, "{text}");
+    let first = &restores[0];
+    for step in [
+        "Step: clone the snapshot ",
+        "Step: check every block of the image copies ",
+        "Step: recover until the target time ",
+        "Step: open read only and verify the time reached ",
+    ] {
+        assert!(
+            first
+                .iter()
+                .any(|l| l.contains(step) && l.contains("  ok: ")),
+            "{step}: {text}"
+        );
+    }
+    assert!(
+        first
+            .iter()
+            .any(|l| l.contains("Result recorded in catalog sqlite:")),
+        "{text}"
+    );
+    assert!(first.contains(&"    Database: orcl SUCCESS"), "{text}");
+    let checks = outputs_of(&text, &format!("{autorestore} --check"), exactly);
+    assert_eq!(checks.len(), 2, "{text}");
+    assert!(
+        checks[0].len() == 1
+            && checks[0][0].starts_with("    OK: 1 database(s) restored within 2 days"),
+        "{text}"
+    );
+    let dates = output_of(
+        &text,
+        &format!("{autorestore} --listvalidationdates"),
+        exactly,
+    );
+    assert!(
+        dates.len() == 1 && dates[0].starts_with("    orcl: 20"),
+        "{text}"
+    );
+
+    // The rotten block: named by the demo, found by dbfverify (exit 1 expected) and by the
+    // next restore test (exit 1, then the probe is CRITICAL), and the snapshot taken before
+    // it verifies clean.
     let block = number_after(&text, "16 bytes in the body of block ").unwrap();
     let verify = output_of(&text, "dbfverify demo-run/backup/orcl", exactly);
     let named = format!("      block {block}: checksum mismatch: stored 0x");
@@ -117,6 +206,33 @@ fn check_run(out: &Output, run: usize) {
             |l| l.starts_with("    dbfverify: CORRUPT: 5 files verified,")
                 && l.contains(", 1 corrupt block in 1 file,")
         ),
+        "{text}"
+    );
+    let failed = &restores[1];
+    assert!(failed.contains(&"    Database: orcl FAILED"), "{text}");
+    assert!(
+        failed.iter().any(
+            |l| l.contains("Step: check every block of the image copies ")
+                && l.contains("  FAILED: 1 corrupt block(s) in 5 datafile(s) verified: ")
+        ),
+        "{text}"
+    );
+    assert!(
+        failed.iter().any(|l| l.starts_with(
+            "    autorestore: orcl: step 'check every block of the image copies' failed: "
+        ) && l.contains("_FNO-4_")
+            && l.contains(&format!(" block {block}: checksum mismatch"))),
+        "the restore test did not name block {block}: {text}"
+    );
+    assert!(
+        !failed
+            .iter()
+            .any(|l| l.contains("Step: start the instance")),
+        "an instance started from a rotten clone: {text}"
+    );
+    assert!(
+        checks[1].len() == 1
+            && checks[1][0].starts_with("    CRITICAL: orcl: last restore test failed"),
         "{text}"
     );
     let snap = output_of(
@@ -135,11 +251,33 @@ fn check_run(out: &Output, run: usize) {
         "{text}"
     );
 
-    // Hints with the real paths of the programs, and the timing.
+    // Hints with the real paths of the programs (as root, run as the demo's user), and the
+    // timing.
+    let as_user = if root() {
+        "runuser -u imagecopy-demo -- "
+    } else {
+        ""
+    };
     let exe = Path::new(env!("CARGO_BIN_EXE_zfssnapper"));
     assert!(
         text.contains(&format!(
-            "{} --config demo-run/backup.cfg orcl list",
+            "\n    {as_user}{} --config demo-run/backup.cfg orcl list\n",
+            exe.display()
+        )),
+        "{text}"
+    );
+    let exe = Path::new(env!("CARGO_BIN_EXE_autorestore"));
+    assert!(
+        text.contains(&format!(
+            "\n    AUTORESTORE_SAFE_SANDBOX=TRUE {as_user}{} demo-run/backup.cfg orcl\n",
+            exe.display()
+        )),
+        "{text}"
+    );
+    let exe = Path::new(env!("CARGO_BIN_EXE_restore"));
+    assert!(
+        text.contains(&format!(
+            "\n    {as_user}{} demo-run/backup.cfg orcl --target-time '20",
             exe.display()
         )),
         "{text}"
@@ -159,10 +297,16 @@ fn check_run(out: &Output, run: usize) {
     }
 }
 
+fn root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
 #[test]
 fn the_demo_runs_twice_in_a_row() {
     common::oracle_sim();
     let dir = tempfile::tempdir().unwrap();
+    // As root the demo's user must reach demo-run/ (tempdir makes it 0700).
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let exe = Path::new(env!("CARGO_BIN_EXE_demo"));
     for run in 0..2 {
         check_run(&demo(dir.path(), exe), run);
@@ -170,6 +314,24 @@ fn the_demo_runs_twice_in_a_row() {
     let run_dir = dir.path().join("demo-run");
     assert!(run_dir.join(".demo-run").is_file());
     assert!(run_dir.join("backup.cfg").is_file());
+    if root() {
+        // Everything in the sandbox belongs to the demo's user, the restore tests' files too.
+        let out = Command::new("id")
+            .args(["-u", "imagecopy-demo"])
+            .output()
+            .unwrap();
+        let uid: u32 = stdout(&out).trim().parse().unwrap();
+        for p in [
+            "",
+            "backup.cfg",
+            "backup/orcl",
+            "restore/catalog.db",
+            "restore/log",
+        ] {
+            let meta = std::fs::metadata(run_dir.join(p)).unwrap();
+            assert_eq!(meta.uid(), uid, "demo-run/{p}");
+        }
+    }
     // Snapshots are read-only (immutable where possible): removed as the demo does.
     snapper_local::remove_tree(&run_dir).unwrap();
 }

@@ -333,14 +333,14 @@ fn restore_one(
         for s in &report.steps {
             match &s.result {
                 Ok(detail) => tracing::info!(
-                    "Step: {:<45} {:>8.1?}  ok: {detail}",
+                    "Step: {:<45} {:>10}  ok: {detail}",
                     s.step.name(),
-                    s.elapsed
+                    backupjob::hms(s.elapsed)
                 ),
                 Err(why) => tracing::error!(
-                    "Step: {:<45} {:>8.1?}  FAILED: {why}",
+                    "Step: {:<45} {:>10}  FAILED: {why}",
                     s.step.name(),
-                    s.elapsed
+                    backupjob::hms(s.elapsed)
                 ),
             }
         }

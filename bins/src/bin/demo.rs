@@ -6,8 +6,13 @@
 //! storage backend, and the backup area. Then it runs the real programs one step at a time,
 //! printing each command line (`$ backup --config demo-run/backup.cfg orcl config`) and its
 //! output: RMAN configuration, the first backup, merges after simulated workload, the
-//! snapshot history, retention, and a block that rots inside an image copy, which the merges
-//! do not notice and `dbfverify` does, while an older snapshot still holds a good copy.
+//! snapshot history, retention, a restore test (`autorestore`), and a block that rots inside
+//! an image copy, which the merges do not notice and `dbfverify` and the restore test do,
+//! while an older snapshot still holds a good copy.
+//!
+//! `autorestore` refuses root (the restore instance runs as the Oracle software owner): run
+//! as root, the demo runs every program of the sandbox as the unprivileged user
+//! `imagecopy-demo` (created when missing) through `runuser`, and `demo-run/` belongs to it.
 //!
 //! Started by `cargo run --release --bin demo`, it first builds the other programs with the
 //! same cargo (env `CARGO`); started directly, it needs them beside its own executable.
@@ -19,6 +24,7 @@ use std::process::{Command, ExitCode, ExitStatus, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use autorestore::program::SANDBOX_ENV;
 use backupcore::snap::snapshot_name;
 use bins::verify_output::failure_reason;
 use chrono::{Local, Utc};
@@ -39,8 +45,16 @@ const RUN_DIR: &str = "demo-run";
 const MARKER: &str = ".demo-run";
 /// The bytes written into the body of the block that rots.
 const ROT: &[u8; 16] = b"bit rot was here";
-/// Environment variables that would change what the programs do; never passed on.
-const SCRUBBED_ENV: [&str; 3] = ["ORACLE_SIM_FAIL", "BACKUP_LOG_TO_SCREEN", "OSPASSWORD"];
+/// Environment variables that would change what the programs do; never passed on from the
+/// demo's own environment (a command may set one itself: `AUTORESTORE_SAFE_SANDBOX=TRUE`).
+const SCRUBBED_ENV: [&str; 4] = [
+    "ORACLE_SIM_FAIL",
+    "BACKUP_LOG_TO_SCREEN",
+    "OSPASSWORD",
+    SANDBOX_ENV,
+];
+/// The unprivileged user the programs run as when the demo runs as root.
+const DEMO_USER: &str = "imagecopy-demo";
 /// Indentation of the programs' output under their command line.
 const INDENT: &str = "    ";
 
@@ -51,11 +65,13 @@ const INDENT: &str = "    ";
     long_about = "Runs the whole backup cycle in a sandbox under ./demo-run/ (removed and \
 made again on every run): a simulated Oracle database (oracle-sim), a backup.cfg with the \
 local reflink storage, RMAN configuration, backups with a snapshot before every merge, \
-snapshot retention, and a block that rots in an image copy, found by dbfverify while an \
-older snapshot is still good. Each command is printed with its output.",
+snapshot retention, a restore test (autorestore), and a block that rots in an image copy, \
+found by dbfverify and by the next restore test while an older snapshot is still good. Each \
+command is printed with its output. Run as root, it runs every program of the sandbox as the \
+unprivileged user imagecopy-demo (created when missing; autorestore refuses root).",
     after_help = "Started by `cargo run --release --bin demo`, it first builds the other programs \
-(backup, zfssnapper, zvolume, dbfverify, oracle-sim) with that cargo; started directly, it needs \
-them beside its own executable.\n\
+(backup, zfssnapper, zvolume, dbfverify, autorestore, restore, oracle-sim) with that cargo; \
+started directly, it needs them beside its own executable.\n\
 A ./demo-run/ it did not make (no demo-run/.demo-run in it) is never removed.\n\
 Exit codes: 0 the demo ran to the end; 1 a step failed (named on stderr)."
 )]
@@ -96,15 +112,19 @@ enum Tool {
     Zfssnapper,
     Zvolume,
     Dbfverify,
+    Autorestore,
+    Restore,
 }
 
 impl Tool {
     /// The programs that must be beside the demo's executable.
-    const SIBLINGS: [Tool; 5] = [
+    const SIBLINGS: [Tool; 7] = [
         Tool::Backup,
         Tool::Zfssnapper,
         Tool::Zvolume,
         Tool::Dbfverify,
+        Tool::Autorestore,
+        Tool::Restore,
         Tool::OracleSim,
     ];
 
@@ -116,6 +136,8 @@ impl Tool {
             Tool::Zfssnapper => "zfssnapper",
             Tool::Zvolume => "zvolume",
             Tool::Dbfverify => "dbfverify",
+            Tool::Autorestore => "autorestore",
+            Tool::Restore => "restore",
         }
     }
 }
@@ -176,12 +198,14 @@ fn build_args() -> Vec<&'static str> {
     args
 }
 
-/// One command line: a program and its arguments (paths relative to the current directory,
-/// so the line printed is the line run).
+/// One command line: environment variables, a program and its arguments (paths relative to
+/// the current directory, so the line printed is the line run).
 struct Cmd {
     tool: Tool,
     args: Vec<String>,
     dir: Option<PathBuf>,
+    /// Set in the program's environment, and shown before it (`VAR=value program ...`).
+    env: Vec<(&'static str, &'static str)>,
 }
 
 impl Cmd {
@@ -190,7 +214,21 @@ impl Cmd {
             tool,
             args: args.iter().map(|a| (*a).to_string()).collect(),
             dir: None,
+            env: Vec::new(),
         }
+    }
+
+    /// `autorestore demo-run/backup.cfg args...` (its configuration is an argument).
+    fn autorestore(args: &[&str]) -> Cmd {
+        let config = format!("{RUN_DIR}/backup.cfg");
+        let mut all = vec![config.as_str()];
+        all.extend_from_slice(args);
+        Cmd::new(Tool::Autorestore, &all)
+    }
+
+    fn with_env(mut self, var: &'static str, value: &'static str) -> Cmd {
+        self.env.push((var, value));
+        self
     }
 
     /// `tool --config demo-run/backup.cfg args...`.
@@ -202,7 +240,8 @@ impl Cmd {
     }
 
     fn line(&self) -> String {
-        let mut line = self.tool.name().to_string();
+        let mut line: String = self.env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
+        line.push_str(self.tool.name());
         for a in &self.args {
             line.push(' ');
             if a.is_empty() || a.contains(char::is_whitespace) {
@@ -307,10 +346,23 @@ struct Demo {
     /// The current step for error messages: `setup`, `step 3 (...)`.
     step: String,
     number: u32,
-    /// Snapshots taken by the backups, oldest first.
+    /// Snapshots taken by the backups, oldest first, with the recovery point (database
+    /// time) recorded just before each.
     snapshots: Vec<String>,
-    /// The newest snapshot taken before the block rotted.
-    good_snapshot: Option<String>,
+    recovery_points: Vec<String>,
+    /// The newest snapshot taken before the block rotted, and its recovery point.
+    good_snapshot: Option<(String, String)>,
+    /// Whether the demo runs as root: the programs then run as [`DEMO_USER`].
+    root: bool,
+    /// That user, once it exists.
+    user: Option<DemoUser>,
+}
+
+/// The unprivileged user the programs run as when the demo runs as root.
+#[derive(Clone, Copy, Debug)]
+struct DemoUser {
+    uid: u32,
+    gid: u32,
 }
 
 impl Demo {
@@ -338,7 +390,16 @@ impl Demo {
     fn run(&self, cmd: &Cmd, expect: Expect, show: Show) -> Result<Ran, DemoError> {
         println!("$ {}", cmd.line());
         let _ = io::stdout().flush();
-        let mut command = Command::new(self.tools.path(cmd.tool));
+        // As root, every program but cargo runs as the demo's user (the line printed stays
+        // the program's: the reader runs it as that user).
+        let mut command = if self.root && cmd.tool != Tool::Cargo {
+            let mut c = Command::new("runuser");
+            c.args(["-u", DEMO_USER, "--"])
+                .arg(self.tools.path(cmd.tool));
+            c
+        } else {
+            Command::new(self.tools.path(cmd.tool))
+        };
         command
             .args(&cmd.args)
             .stdin(Stdio::null())
@@ -356,12 +417,20 @@ impl Demo {
                 }
             }
         }
+        for (var, value) in &cmd.env {
+            command.env(var, value);
+        }
         if let Some(dir) = &cmd.dir {
             command.current_dir(dir);
         }
-        let mut child = command
-            .spawn()
-            .map_err(|e| self.fail(format!("cannot start `{}`: {e}", cmd.line())))?;
+        let mut child = command.spawn().map_err(|e| {
+            let shown = if self.root && cmd.tool != Tool::Cargo {
+                format!("runuser -u {DEMO_USER} -- {}", cmd.line())
+            } else {
+                cmd.line()
+            };
+            self.fail(format!("cannot start `{shown}`: {e}"))
+        })?;
         let sink = Sink {
             show,
             state: Mutex::new((String::new(), 0)),
@@ -414,9 +483,42 @@ impl Demo {
 
     /// Writes `backup.cfg` with snapshots kept `expiration_days` days.
     fn write_config(&self, expiration_days: u32) -> Result<(), DemoError> {
-        let text = config_text(&self.abs, &current_user(), expiration_days);
+        let user = if self.root {
+            DEMO_USER.to_string()
+        } else {
+            current_user()
+        };
+        let text = config_text(&self.abs, &user, expiration_days);
         fs::write(self.config_path(), text)
-            .map_err(|e| self.fail(format!("writing {}: {e}", self.config_path().display())))
+            .map_err(|e| self.fail(format!("writing {}: {e}", self.config_path().display())))?;
+        self.give(&self.config_path())
+    }
+
+    /// Makes a directory of the sandbox (with its parents), belonging to the demo's user.
+    fn make_dir(&self, dir: &Path) -> Result<(), DemoError> {
+        fs::create_dir_all(dir)
+            .map_err(|e| self.fail(format!("creating {}: {e}", dir.display())))?;
+        let mut made = dir;
+        loop {
+            self.give(made)?;
+            match made.parent() {
+                Some(p) if p.starts_with(&self.run_dir) => made = p,
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// As root, hands `path` to the demo's user (nothing otherwise).
+    fn give(&self, path: &Path) -> Result<(), DemoError> {
+        let Some(user) = self.user else {
+            return Ok(());
+        };
+        std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid)).map_err(|e| {
+            self.fail(format!(
+                "handing {} to the user {DEMO_USER}: {e}",
+                path.display()
+            ))
+        })
     }
 
     /// `oracle-sim workload`: the database changes blocks, as a day of work would.
@@ -454,12 +556,19 @@ impl Demo {
                 cmd.line()
             )));
         }
-        match ran.value("Snapshot created:") {
-            Some(name) => self.snapshots.push(name.to_string()),
-            None => {
-                return Err(self.fail(format!("`{}` named no snapshot created", cmd.line())));
-            }
-        }
+        let (Some(name), Some(point)) = (
+            ran.value("Snapshot created:"),
+            ran.value("Recovery point: ")
+                .and_then(|p| p.split_once(" at "))
+                .map(|(_, time)| time.trim()),
+        ) else {
+            return Err(self.fail(format!(
+                "`{}` named no snapshot created or no recovery point",
+                cmd.line()
+            )));
+        };
+        self.snapshots.push(name.to_string());
+        self.recovery_points.push(point.to_string());
         Ok(ran)
     }
 }
@@ -481,7 +590,10 @@ fn run(args: &Args) -> Result<(), DemoError> {
         step: String::new(),
         number: 0,
         snapshots: Vec::new(),
+        recovery_points: Vec::new(),
         good_snapshot: None,
+        root: rustix::process::geteuid().is_root(),
+        user: None,
     };
     setup(&mut demo, args.size_mib)?;
     configure(&mut demo)?;
@@ -489,6 +601,7 @@ fn run(args: &Args) -> Result<(), DemoError> {
     merges(&mut demo)?;
     list(&mut demo)?;
     retention(&mut demo)?;
+    restore_test(&mut demo)?;
     corruption(&mut demo)?;
     explore(&mut demo);
     Ok(())
@@ -504,6 +617,12 @@ fn setup(demo: &mut Demo, size_mib: u64) -> Result<(), DemoError> {
             "the snapshots. Nothing outside it is touched.",
         ],
     );
+    if demo.root {
+        println!(
+            "Run as root: every program of the sandbox runs as the unprivileged user \
+             {DEMO_USER} (runuser -u {DEMO_USER} -- <program>), as autorestore refuses root."
+        );
+    }
     if demo.tools.cargo.is_some() {
         println!("The programs the demo runs, built with the cargo that started it:");
         let mut cmd = Cmd::new(Tool::Cargo, &build_args());
@@ -559,6 +678,11 @@ fn setup(demo: &mut Demo, size_mib: u64) -> Result<(), DemoError> {
     println!("The configuration, in the original tool's format. storage: reflink keeps snapshots");
     println!("as reflink copies in demo-run/snapshots (full copies where the filesystem cannot");
     println!("reflink, as on ext4). Paths are absolute: the scheduler may run it from anywhere.");
+    println!("[autorestore] is for the restore tests: where their instance's files and logs go");
+    println!("(demo-run/restore, made now) and the catalog of their results (SQLite).");
+    for sub in ["dest", "log"] {
+        demo.make_dir(&demo.run_dir.join("restore").join(sub))?;
+    }
     demo.write_config(7)?;
     let path = demo.config_path();
     println!("Wrote {}:", path.display());
@@ -597,6 +721,9 @@ fn reset(demo: &mut Demo) -> Result<(), DemoError> {
                 .map_err(|e| demo.fail(format!("removing ./{RUN_DIR}: {e}")))?;
         }
     }
+    if demo.root {
+        demo.user = Some(demo_user().map_err(|e| demo.fail(e))?);
+    }
     fs::create_dir_all(&dir)
         .and_then(|()| {
             fs::write(
@@ -605,8 +732,102 @@ fn reset(demo: &mut Demo) -> Result<(), DemoError> {
             )
         })
         .map_err(|e| demo.fail(format!("creating ./{RUN_DIR}: {e}")))?;
+    demo.give(&dir)?;
+    demo.give(&dir.join(MARKER))?;
     demo.abs =
         fs::canonicalize(&dir).map_err(|e| demo.fail(format!("resolving ./{RUN_DIR}: {e}")))?;
+    if demo.root {
+        check_access(demo)?;
+    }
+    Ok(())
+}
+
+/// The demo's user, created when missing (with one line saying so).
+fn demo_user() -> Result<DemoUser, String> {
+    if let Some(user) = lookup_user() {
+        println!("The user {DEMO_USER} exists already (remove it with: userdel {DEMO_USER})");
+        return Ok(user);
+    }
+    let out = Command::new("useradd")
+        .args([
+            "--system",
+            "--no-create-home",
+            "--shell",
+            "/usr/sbin/nologin",
+            DEMO_USER,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot start useradd to create the user {DEMO_USER}: {e}"))?;
+    // Another demo may have created it meanwhile: what counts is that it exists now.
+    match lookup_user() {
+        Some(user) => {
+            if out.status.success() {
+                println!(
+                    "Created the user {DEMO_USER} (useradd --system --no-create-home --shell \
+                     /usr/sbin/nologin {DEMO_USER}); remove it with: userdel {DEMO_USER}"
+                );
+            }
+            Ok(user)
+        }
+        None => Err(format!(
+            "useradd could not create the user {DEMO_USER} ({}): {}",
+            describe(out.status),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+    }
+}
+
+/// The uid and gid of [`DEMO_USER`], if it exists.
+fn lookup_user() -> Option<DemoUser> {
+    let id = |flag: &str| -> Option<u32> {
+        let out = Command::new("id")
+            .args([flag, DEMO_USER])
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())?;
+        String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+    };
+    Some(DemoUser {
+        uid: id("-u")?,
+        gid: id("-g")?,
+    })
+}
+
+/// As root: whether the demo's user can work in `demo-run/` (every directory above it open
+/// to other users) and run the programs; one line saying what to do when not.
+fn check_access(demo: &Demo) -> Result<(), DemoError> {
+    let can = |test: &str, path: &Path| -> Result<bool, DemoError> {
+        Command::new("runuser")
+            .args(["-u", DEMO_USER, "--", "test", test])
+            .arg(path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .map_err(|e| demo.fail(format!("cannot start runuser: {e}")))
+    };
+    // The absolute path, as the configuration has it (a relative one would start from the
+    // current directory without looking at the directories above it).
+    if !can("-w", &demo.abs)? {
+        let cwd = demo.abs.parent().unwrap_or(&demo.abs).display().to_string();
+        return Err(demo.fail(format!(
+            "the user {DEMO_USER} cannot reach {cwd} (a directory on the way is closed to \
+             other users, e.g. a 0700 home): run the demo from a directory like /tmp"
+        )));
+    }
+    let program = demo.tools.path(Tool::Backup);
+    if !can("-x", &program)? {
+        return Err(demo.fail(format!(
+            "the user {DEMO_USER} cannot run {} (a directory on the way is closed to other \
+             users, e.g. a 0700 home): build where others can read it, e.g. with \
+             CARGO_TARGET_DIR=/tmp/imagecopy-target",
+            program.display()
+        )));
+    }
     Ok(())
 }
 
@@ -747,6 +968,73 @@ fn retention(demo: &mut Demo) -> Result<(), DemoError> {
     Ok(())
 }
 
+/// The lines of a restore test that tell the story: the steps, the result and why it
+/// failed.
+fn restore_lines(line: &str) -> bool {
+    const KEEP: [&str; 5] = [
+        "Log file for this session",
+        "WARNING",
+        "Step: ",
+        "Result recorded in catalog",
+        "Database: ",
+    ];
+    KEEP.iter().any(|k| line.contains(k)) || line.starts_with("autorestore: ")
+}
+
+/// How restore tests are shown.
+const RESTORE_SUMMARY: Show = Show::Only(restore_lines, "progress and details; see the log file");
+
+/// `AUTORESTORE_SAFE_SANDBOX=TRUE autorestore demo-run/backup.cfg orcl`.
+fn autorestore_run() -> Cmd {
+    Cmd::autorestore(&[DB]).with_env(SANDBOX_ENV, "TRUE")
+}
+
+fn restore_test(demo: &mut Demo) -> Result<(), DemoError> {
+    demo.begin(
+        "a restore test",
+        &[
+            "A backup is proven only by restoring it. autorestore, scheduled on a sandbox host,",
+            "clones the newest snapshot, starts an instance from the copies in the clone,",
+            "recovers it to the time the backup recorded, opens it read only, checks the time it",
+            "reached, then shuts it down and drops the clone. A catalog keeps every result.",
+            "The catalog, once:",
+        ],
+    );
+    let ran = demo.run(
+        &Cmd::autorestore(&["--createcatalog"]),
+        Expect::Success,
+        Show::All,
+    )?;
+    if !ran.text.contains("schema version") {
+        return Err(demo.fail("autorestore --createcatalog named no schema version"));
+    }
+    println!();
+    println!("The restore test. It asks to be told the host is a sandbox (the restore could");
+    println!("overwrite a production database's control files otherwise):");
+    let cmd = autorestore_run();
+    let ran = demo.run(&cmd, Expect::Success, RESTORE_SUMMARY)?;
+    let success = format!("Database: {DB} SUCCESS");
+    if !ran.text.contains(&success) {
+        return Err(demo.fail(format!(
+            "`{}` exited with 0 but did not say {success}",
+            cmd.line()
+        )));
+    }
+    println!();
+    println!("Monitoring reads the catalog: a Nagios probe (OK, exit 0). Then the day on which");
+    println!("each database's blocks are also validated with RMAN (autorestoremodulus: 7):");
+    let ran = demo.run(&Cmd::autorestore(&["--check"]), Expect::Success, Show::All)?;
+    if !ran.text.starts_with("OK") {
+        return Err(demo.fail("autorestore --check did not say OK"));
+    }
+    demo.run(
+        &Cmd::autorestore(&["--listvalidationdates"]),
+        Expect::Success,
+        Show::All,
+    )?;
+    Ok(())
+}
+
 /// dbfverify's report without the skipped files and the per-file counts.
 fn verify_lines(line: &str) -> bool {
     let l = line.trim_start();
@@ -770,12 +1058,13 @@ fn corruption(demo: &mut Demo) -> Result<(), DemoError> {
             "corruption shows only at restore (ORA-19566). The snapshots are the way back.",
         ],
     );
-    let good = demo
+    let (good, point) = demo
         .snapshots
         .last()
         .cloned()
+        .zip(demo.recovery_points.last().cloned())
         .ok_or_else(|| demo.fail("no snapshot was taken before"))?;
-    demo.good_snapshot = Some(good.clone());
+    demo.good_snapshot = Some((good.clone(), point));
     println!();
     println!("The database works on:");
     demo.workload("3")?;
@@ -815,7 +1104,39 @@ fn corruption(demo: &mut Demo) -> Result<(), DemoError> {
     }
 
     println!();
-    println!("The snapshot taken before the block rotted is clean: restore from it (or clone it)");
+    println!("The next restore test catches it too: the newest snapshot carries the rotten block,");
+    println!("and the block check of the clone fails before an instance starts (exit 1):");
+    let cmd = autorestore_run();
+    let ran = demo.run(
+        &cmd,
+        Expect::Exit(1, "the restore test failed"),
+        RESTORE_SUMMARY,
+    )?;
+    let failed = format!("Database: {DB} FAILED");
+    if !ran.text.contains(&failed) {
+        return Err(demo.fail(format!("`{}` did not say {failed}", cmd.line())));
+    }
+    let named = format!(" block {block}: ");
+    if !ran
+        .text
+        .lines()
+        .any(|l| l.starts_with("autorestore: ") && l.contains(&named))
+    {
+        return Err(demo.fail(format!("`{}` did not name block {block}", cmd.line())));
+    }
+    println!();
+    println!("The catalog now holds a failed test: the probe says CRITICAL (exit 2).");
+    let ran = demo.run(
+        &Cmd::autorestore(&["--check"]),
+        Expect::Exit(2, "CRITICAL"),
+        Show::All,
+    )?;
+    if !ran.text.starts_with("CRITICAL") {
+        return Err(demo.fail("autorestore --check did not say CRITICAL"));
+    }
+
+    println!();
+    println!("The way back is the older snapshot, verified clean: restore from it (or clone it)");
     println!("and recover forward with the archivelogs in the backup area.");
     demo.run(
         &Cmd::with_config(Tool::Backup, &[DB, "verify", "--snapshot", good.as_str()]),
@@ -925,11 +1246,32 @@ fn read_header(path: &Path) -> io::Result<FileHeader> {
 fn explore(demo: &mut Demo) {
     demo.begin(
         "explore further",
-        &["The sandbox stays until the next run of the demo. Try:"],
+        &[
+            "The sandbox stays until the next run of the demo. restore starts a copy of the",
+            "database as it was at a given time, from the oldest snapshot taken at or after it,",
+            "and leaves it open (it prints how to clean up). Try:",
+        ],
     );
+    if demo.root {
+        println!(
+            "(as the user {DEMO_USER}, whose files these are; autorestore and restore refuse root)"
+        );
+    }
     let cfg = demo.config_path().display().to_string();
-    let good = demo.good_snapshot.as_deref().unwrap_or("<snapshot>");
-    let t = |tool| demo.tools.typed(tool);
+    let (good, point) = demo.good_snapshot.clone().unwrap_or_else(|| {
+        (
+            "<snapshot>".to_string(),
+            "<YYYY-MM-DD HH:MM:SS>".to_string(),
+        )
+    });
+    // As root, the programs are run as the demo's user (runuser keeps the environment).
+    let t = |tool| {
+        if demo.root {
+            format!("runuser -u {DEMO_USER} -- {}", demo.tools.typed(tool))
+        } else {
+            demo.tools.typed(tool)
+        }
+    };
     let lines = [
         format!("{} --config {cfg} {DB} list", t(Tool::Zfssnapper)),
         format!("{} --config {cfg} {DB} clone {good}", t(Tool::Zfssnapper)),
@@ -948,6 +1290,13 @@ fn explore(demo: &mut Demo) {
             demo.sim_root()
         ),
         format!("{} --config {cfg} {DB} imagecopywithsnap", t(Tool::Backup)),
+        format!("{} {cfg} --check", t(Tool::Autorestore)),
+        format!("{} {cfg} --listvalidationdates", t(Tool::Autorestore)),
+        format!("{SANDBOX_ENV}=TRUE {} {cfg} {DB}", t(Tool::Autorestore)),
+        format!(
+            "{} {cfg} {DB} --target-time '{point}' --sid r{DB} --yes",
+            t(Tool::Restore)
+        ),
     ];
     for line in lines {
         println!("{INDENT}{line}");
@@ -971,6 +1320,11 @@ fn config_text(abs: &Path, user: &str, expiration_days: u32) -> String {
          clonedir: {a}/clones\n\
          [rman]\n\
          sectionsize:\n\
+         [autorestore]\n\
+         autorestoredestination: {a}/restore/dest\n\
+         autorestorelogdir: {a}/restore/log\n\
+         autorestorecatalog: sqlite:{a}/restore/catalog.db\n\
+         autorestoremodulus: 7\n\
          [{DB}]\n\
          dbid: {DBID}\n\
          recoverywindow: 2\n\

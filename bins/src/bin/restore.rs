@@ -353,7 +353,11 @@ fn run(args: &Args) -> Result<i32, CliError> {
     };
     println!();
     println!("Commands to clean up:");
-    println!("1. Shut down database instance {sid}");
+    println!(
+        "1. Shut down database instance {sid}: ORACLE_HOME={} ORACLE_SID={sid} {}/bin/sqlplus / as sysdba, then: shutdown immediate",
+        oracle_home.display(),
+        oracle_home.display()
+    );
     let mut n = 2;
     if let Some(m) = &mount {
         println!("{n}. Execute as root: umount {}", m.display());

@@ -289,7 +289,7 @@ impl<'a> RestoreTest<'a> {
         };
         let mut progress = Progress::default();
         if let Err(Failed(step, why)) = self.steps(&mut report, &mut progress).await {
-            tracing::error!("{}: step '{step}' failed: {why}", self.settings.database);
+            tracing::debug!("{}: step '{step}' failed: {why}", self.settings.database);
             report.failure = Some((step, why));
         }
         self.cleanup(&mut report, &progress).await;
@@ -626,6 +626,7 @@ impl<'a> RestoreTest<'a> {
 
     /// `shutdown` (immediate); `shutdownabort` when that fails.
     fn stop_instance(&self) -> Result<(), String> {
+        tracing::info!("{}: stopping the restore instance", self.settings.database);
         let set = &self.templates;
         let subs = rman::template::Substitutions::new()
             .with("logfile", self.settings.logfile.display().to_string());

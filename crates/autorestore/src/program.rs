@@ -111,8 +111,10 @@ pub fn restore_settings(
     let validation_note = match validation::validation_day(&hash_name, ar.modulus, today) {
         Some(d) if d.today => "blocks are validated today (autorestoremodulus)".to_string(),
         Some(d) => format!(
-            "next block validation in {} days: {}",
-            d.days_to_next, d.next
+            "next block validation in {} day{}: {}",
+            d.days_to_next,
+            if d.days_to_next == 1 { "" } else { "s" },
+            d.next
         ),
         None if ar.validatechance > 0 => format!(
             "block validation by chance (1/{}): {}",

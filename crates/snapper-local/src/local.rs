@@ -134,9 +134,13 @@ impl LocalSnapper {
         F: FnOnce(&Inner) -> Result<T, SnapError> + Send + 'static,
     {
         let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || f(&inner))
-            .await
-            .map_err(|e| SnapError::Config(format!("storage task failed: {e}")))?
+        // The caller's log (a run log scoped to its thread) follows onto the blocking thread.
+        let dispatch = tracing::dispatcher::get_default(|d| d.clone());
+        tokio::task::spawn_blocking(move || {
+            tracing::dispatcher::with_default(&dispatch, || f(&inner))
+        })
+        .await
+        .map_err(|e| SnapError::Config(format!("storage task failed: {e}")))?
     }
 }
 
