@@ -510,7 +510,31 @@ impl HttpClient {
         segments: &[&str],
         body: Option<&serde_json::Value>,
     ) -> Result<HttpResponse, HttpError> {
-        let url = self.url_for(segments);
+        self.send_url(method, self.url_for(segments), body).await
+    }
+
+    /// [`HttpClient::send`] to a full URL (e.g. one with a query, or a `next` link the
+    /// server gave). The URL must be on the API's host and port: credentials never go
+    /// elsewhere.
+    pub async fn send_url(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&serde_json::Value>,
+    ) -> Result<HttpResponse, HttpError> {
+        if url.scheme() != self.base.scheme()
+            || url.host_str() != self.base.host_str()
+            || url.port_or_known_default() != self.base.port_or_known_default()
+        {
+            return Err(HttpError::Request {
+                operation: format!("{method} {}", url.path()),
+                message: format!(
+                    "refusing to send the credentials to {}://{}: not the API's host",
+                    url.scheme(),
+                    url.host_str().unwrap_or("?")
+                ),
+            });
+        }
         let retries = if method == Method::GET {
             self.retry.retries
         } else {
