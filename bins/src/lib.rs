@@ -80,10 +80,13 @@ pub fn open_storage(cfg: &Config, db: &str) -> Result<Box<dyn SnapHandler>, CliE
             let handler = snapper_local::LocalSnapper::open(cfg, db).map_err(CliError::new)?;
             Ok(Box::new(handler))
         }
-        StorageKind::Netapp => Err(CliError::new(format!(
-            "{}: [generic] storage = netapp: this storage backend is not available in this release yet (available: zfssa, reflink, btrfs)",
-            cfg.path().display()
-        ))),
+        StorageKind::Netapp => {
+            let handler = snapper_netapp::Ontap::open(cfg, db).map_err(CliError::new)?;
+            for w in handler.warnings() {
+                eprintln!("WARNING: {w}");
+            }
+            Ok(Box::new(handler))
+        }
     }
 }
 
