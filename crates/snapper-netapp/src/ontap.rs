@@ -663,7 +663,10 @@ impl SnapHandler for Ontap {
                 .map(|a| a.name.clone())
                 .unwrap_or_default();
             let mut body = json!({"name": name, "svm": {"name": svm}, "size": 104_857_600u64, "nas": {"path": root}});
-            if !aggregate.is_empty() {
+            if aggregate.is_empty() {
+                // No aggregate reported for the parent: let ONTAP place the FlexVol.
+                body["style"] = json!("flexvol");
+            } else {
                 body["aggregates"] = json!([{"name": aggregate}]);
             }
             self.change(

@@ -3,8 +3,11 @@
 //! against them.
 //!
 //! * [`zfssa`]: the Oracle ZFS Storage Appliance RESTful API, storage service.
+//! * [`netapp`]: the NetApp ONTAP REST API (9.6 and later): SVMs, volumes, FlexClones,
+//!   snapshots and asynchronous jobs.
 //! * [`loopfs`]: scratch filesystems (loop-mounted XFS with reflink, btrfs, tmpfs) for local
 //!   storage backends.
 
 pub mod loopfs;
+pub mod netapp;
 pub mod zfssa;
