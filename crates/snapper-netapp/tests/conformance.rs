@@ -35,7 +35,7 @@ async fn conformance_suite() {
         let db = format!("db{}", n.fetch_add(1, Ordering::Relaxed));
         async move {
             fake.add_volume(SVM, &db, Some(&format!("/{db}")));
-            Box::new(handler(&fake, &db, &[db.clone()])) as Box<dyn SnapHandler>
+            Box::new(handler(&fake, &db, std::slice::from_ref(&db))) as Box<dyn SnapHandler>
         }
     })
     .await;
