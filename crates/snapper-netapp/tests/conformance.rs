@@ -143,3 +143,21 @@ async fn a_snapshot_failing_on_one_volume_is_taken_nowhere() {
     let err = h.create_snapshot("orcl-2").await.unwrap_err();
     assert!(err.to_string().contains("Not enough space"), "{err}");
 }
+
+#[tokio::test]
+async fn the_two_year_retention_table_is_carried_out_exactly() {
+    let fake = NetappFake::start(USER, PASSWORD).await;
+    fake.add_svm(SVM);
+    fake.add_volume(SVM, "orcl", Some("/orcl"));
+    let table = conformance::two_year_retention_table("orcl");
+    for s in &table.snapshots {
+        fake.add_snapshot(SVM, "orcl", &s.id, s.created.fixed_offset());
+    }
+    let h = handler(&fake, "orcl", &["orcl".to_string()]);
+    let report = ops::clean(&h, table.policy, table.now, false)
+        .await
+        .unwrap();
+    assert!(!report.any_failed());
+    assert_eq!(report.dropped().len(), 695);
+    assert_eq!(fake.snapshot_names(SVM, "orcl"), table.kept);
+}
