@@ -148,3 +148,47 @@ async fn the_two_year_table_through_clean() {
     );
     assert_eq!(w.fake.snapshot_names(SVM, "oc1_orcl").len(), 730);
 }
+
+mod common;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backup_cycle_with_storage_netapp() {
+    let fake = NetappFake::start(USER, PASSWORD).await;
+    fake.add_svm(SVM);
+    fake.add_volume(SVM, "oc1_orcl", Some("/oc1_orcl"));
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::Db::init(&dir.path().join("sim"), "orcl");
+    std::fs::create_dir_all(dir.path().join("backup/orcl")).unwrap();
+    let cfg = format!(
+        "[generic]\nbackupdest: {}/backup\nstorage: netapp\nlogretention: 30\nmaxlockwait: 5\n\
+         [netapp]\nfiler: {}\nsvm: {SVM}\nvolumeprefix: oc1_\n[rman]\nsectionsize:\n{}",
+        dir.path().display(),
+        fake.uri(),
+        db.section("gimanaged: false")
+    );
+    std::fs::write(dir.path().join("backup.cfg"), cfg).unwrap();
+    let backup = |action: &'static str| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_backup"));
+        cmd.arg("--config")
+            .arg(dir.path().join("backup.cfg"))
+            .args(["orcl", action])
+            .env("NETAPP_USER", USER)
+            .env("NETAPP_PASSWORD", PASSWORD)
+            .env_remove("ORACLE_SIM_FAIL")
+            .env_remove("BACKUP_LOG_TO_SCREEN");
+        cmd.output().unwrap()
+    };
+    let out = backup("config");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let out = backup("imagecopywithsnap");
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(out.status.success(), "{text}");
+    assert!(!text.contains(PASSWORD));
+    let snap = text
+        .lines()
+        .find_map(|l| l.split("Snapshot created: ").nth(1))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert_eq!(fake.snapshot_names(SVM, "oc1_orcl"), vec![snap]);
+}
