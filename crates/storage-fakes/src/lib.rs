@@ -10,4 +10,5 @@
 
 pub mod loopfs;
 pub mod netapp;
+mod wire;
 pub mod zfssa;

@@ -5,59 +5,20 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 
-fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-fn decode(s: &str, plus_is_space: bool) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                if let (Some(h), Some(l)) = (hex_val(bytes[i + 1]), hex_val(bytes[i + 2])) {
-                    out.push(h * 16 + l);
-                    i += 3;
-                    continue;
-                }
-                out.push(b'%');
-            }
-            b'+' if plus_is_space => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Decodes `%XX` escapes of one path segment (`+` is left alone: it is not a space in paths).
 pub(crate) fn percent_decode_path(s: &str) -> String {
-    decode(s, false)
+    crate::wire::percent_decode(s, false)
 }
 
 /// Decodes one `application/x-www-form-urlencoded` query component (`+` is a space).
 pub(crate) fn percent_decode_query(s: &str) -> String {
-    decode(s, true)
+    crate::wire::percent_decode(s, true)
 }
 
 /// Encodes a query component for an `href` (everything but RFC 3986 unreserved characters
 /// and a few characters ONTAP query syntax uses and that are safe in a query: `* , ! | .`).
 pub(crate) fn percent_encode_query(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'*' | b',') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::wire::percent_encode(s, b"*,")
 }
 
 /// Splits a raw query string into decoded `(key, value)` pairs, in order. A component
@@ -75,32 +36,7 @@ pub(crate) fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Decodes standard (RFC 4648) base64, padding optional. `None` on any invalid character.
-pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    fn val(c: u8) -> Option<u32> {
-        match c {
-            b'A'..=b'Z' => Some(u32::from(c - b'A')),
-            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
-        }
-    }
-    let trimmed = s.trim().trim_end_matches('=');
-    let mut out = Vec::with_capacity(trimmed.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0u32;
-    for c in trimmed.bytes() {
-        acc = ((acc << 6) | val(c)?) & 0x00ff_ffff;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(((acc >> bits) & 0xff) as u8);
-        }
-    }
-    Some(out)
-}
+pub(crate) use crate::wire::base64_decode;
 
 /// ISO 8601 with a numeric offset and whole seconds, as the reference shows times
 /// (`2019-03-13T13:05:00-04:00`; UTC is `+00:00`, not `Z`).
