@@ -240,17 +240,20 @@ fn run(args: &Args) -> Result<i32, CliError> {
         Some(s) => s.clone(),
         None => ui.sid()?,
     };
-    let oracle_home = backupcore::config::GenericSettings::for_db(
+    let generic = backupcore::config::GenericSettings::for_db(
         &cfg.database(&args.db).map_err(CliError::new)?,
     )
-    .map_err(CliError::new)?
-    .oraclehome
-    .ok_or_else(|| {
+    .map_err(CliError::new)?;
+    let oracle_home = generic.oraclehome.clone().ok_or_else(|| {
         CliError::new(format!(
             "{}: [generic] oraclehome is not set",
             cfg.path().display()
         ))
     })?;
+    let mut oracle_env = OracleEnv::new(&oracle_home).with_sid(&sid);
+    if let Some(t) = &generic.tnsadmin {
+        oracle_env = oracle_env.with_tns_admin(t);
+    }
 
     println!("{SPLITTER}\n");
     println!("Database unique name: {}", args.db);
@@ -303,14 +306,10 @@ fn run(args: &Args) -> Result<i32, CliError> {
 
     let log = RunLog::start(RunLogOptions::new(&logfile, &args.db).with_stdout_console())
         .map_err(|e| CliError::step("starting the log", e))?;
-    let runner = ProcessRunner::new(
-        OracleEnv::new(&oracle_home)
-            .with_sid(&sid)
-            .with_tns_admin_opt(&cfg, &args.db),
-    )
-    .with_run_log(&log)
-    .with_script_logging(true)
-    .with_sqlplus_spooling(true);
+    let runner = ProcessRunner::new(oracle_env)
+        .with_run_log(&log)
+        .with_script_logging(true)
+        .with_sqlplus_spooling(true);
     let ui = std::sync::Mutex::new(ui);
     let mounter = PromptMounter { ui: &ui };
     let cancel = AtomicBool::new(false);
@@ -409,24 +408,6 @@ fn restore_settings_or_defaults(
             })
         }
         Err(e) => Err(CliError::new(e)),
-    }
-}
-
-trait TnsOpt {
-    fn with_tns_admin_opt(self, cfg: &Config, db: &str) -> Self;
-}
-
-impl TnsOpt for OracleEnv {
-    fn with_tns_admin_opt(self, cfg: &Config, db: &str) -> Self {
-        let tns = cfg
-            .database(db)
-            .ok()
-            .and_then(|d| backupcore::config::GenericSettings::for_db(&d).ok())
-            .and_then(|g| g.tnsadmin);
-        match tns {
-            Some(t) => self.with_tns_admin(t),
-            None => self,
-        }
     }
 }
 

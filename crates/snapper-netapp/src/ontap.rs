@@ -475,19 +475,16 @@ impl SnapHandler for Ontap {
         let clones = self.clones().await?;
         let mut out: Vec<SnapshotInfo> = Vec::new();
         for (i, name) in self.cfg.volumes.iter().enumerate() {
-            let vol =
-                match self.volume(name).await? {
-                    Some(v) => v,
-                    None if i == 0 => {
-                        return Err(self.need_volume(name).await.err().unwrap_or(
-                            SnapError::NotFound {
-                                kind: "filesystem",
-                                name: name.clone(),
-                            },
-                        ))
-                    }
-                    None => continue,
-                };
+            let vol = match self.volume(name).await? {
+                Some(v) => v,
+                None if i == 0 => {
+                    return Err(SnapError::NotFound {
+                        kind: "filesystem",
+                        name: format!("{name} (volume on SVM {})", self.cfg.svm),
+                    })
+                }
+                None => continue,
+            };
             for s in self.snapshots(&vol).await? {
                 let created = parse_time(&s.create_time).ok_or_else(|| {
                     storage(
