@@ -1,6 +1,6 @@
 //! `oracle-sim`: the simulated ORACLE_HOME's programs (dispatched on `argv[0]`) and the
 //! administration commands `init`, `workload`, `add-datafile`, `drop-datafile`,
-//! `switch-logfile`, `set-clock`, `show`, `add-catalog`, `encrypt-tablespace`.
+//! `switch-logfile`, `set-clock`, `run-job`, `show`, `add-catalog`, `encrypt-tablespace`.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -17,6 +17,7 @@ const USAGE: &str = "usage:
   oracle-sim drop-datafile --root DIR --file N
   oracle-sim switch-logfile --root DIR
   oracle-sim set-clock --root DIR --offset-secs N
+  oracle-sim run-job --root DIR --job IMAGECOPY_JOB|ARCHLOGBACKUP_JOB [--status SUCCEEDED|FAILED] [--ago-secs N] [--duration-secs N]
   oracle-sim show --root DIR
   oracle-sim add-catalog --root DIR --alias NAME [--kind restore|rman] [--user U]
   oracle-sim encrypt-tablespace --root DIR --tablespace NAME
@@ -324,6 +325,23 @@ fn admin_inner(args: &[String]) -> Result<Vec<String>, String> {
                 state.clock_offset_secs,
                 state.now()
             )])
+        }
+        "run-job" => {
+            check_options(
+                rest,
+                &[],
+                &["--root", "--job", "--status", "--ago-secs", "--duration-secs"],
+            )?;
+            let root = root_arg(rest)?;
+            let job = opt(rest, "--job").ok_or("--job is required")?;
+            let status = opt(rest, "--status").unwrap_or("SUCCEEDED");
+            let ago = num(rest, "--ago-secs", 0u64)?;
+            let duration = num(rest, "--duration-secs", 60u64)?;
+            let _lock = StateLock::acquire(&root).map_err(|e| e.to_string())?;
+            let mut state = State::load(&root).map_err(|e| e.to_string())?;
+            let line = oracle_sim::scheduler::record_run(&mut state, job, status, ago, duration)?;
+            state.save(&root).map_err(|e| e.to_string())?;
+            Ok(vec![line])
         }
         "show" => {
             check_options(rest, &[], &["--root"])?;

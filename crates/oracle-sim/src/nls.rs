@@ -11,6 +11,8 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 pub const DEFAULT_DATE_FORMAT: &str = "DD-MON-RR";
 /// The default `nls_timestamp_format` of an American session.
 pub const DEFAULT_TIMESTAMP_FORMAT: &str = "DD-MON-RR HH.MI.SSXFF AM";
+/// The default `nls_timestamp_tz_format` of an American session.
+pub const DEFAULT_TIMESTAMP_TZ_FORMAT: &str = "DD-MON-RR HH.MI.SSXFF AM TZR";
 
 const MONTHS: [&str; 12] = [
     "JANUARY",
@@ -158,6 +160,34 @@ pub fn format(t: NaiveDateTime, mask: &str) -> String {
         }
     }
     out
+}
+
+/// A `TIMESTAMP WITH TIME ZONE` formatted with `mask` (`nls_timestamp_tz_format`): the
+/// time-zone elements `TZH:TZM`, `TZH`, `TZM` and `TZR` print the simulated database's zone,
+/// UTC (`+00:00`); the rest as [`format`].
+pub fn format_tz(t: NaiveDateTime, mask: &str) -> String {
+    let mut m = String::new();
+    let mut rest = mask;
+    while !rest.is_empty() {
+        let upper = rest.to_ascii_uppercase();
+        let (lit, n) = if upper.starts_with("TZH:TZM") {
+            ("\"+00:00\"", 7)
+        } else if upper.starts_with("TZH") {
+            ("\"+00\"", 3)
+        } else if upper.starts_with("TZM") {
+            ("\"00\"", 3)
+        } else if upper.starts_with("TZR") {
+            ("\"+00:00\"", 3)
+        } else {
+            let c = rest.chars().next().unwrap_or(' ');
+            m.push(c);
+            rest = rest.get(c.len_utf8()..).unwrap_or("");
+            continue;
+        };
+        m.push_str(lit);
+        rest = rest.get(n..).unwrap_or("");
+    }
+    format(t, &m)
 }
 
 /// `to_date(text, mask)`: Oracle is lenient about punctuation (any run of separators

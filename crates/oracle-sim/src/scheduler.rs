@@ -336,13 +336,110 @@ pub fn execute(state: &mut State, text: &str) -> Option<Result<Outcome, SqlError
             owner: owner.clone(),
             name: "IMAGECOPY_JOB".into(),
             enabled,
+            runs: Vec::new(),
         });
         state.scheduler_jobs.push(SchedulerJob {
             owner,
             name: "ARCHLOGBACKUP_JOB".into(),
             enabled: true,
+            runs: Vec::new(),
         });
         return Some(Ok(Outcome::PlSql(Vec::new())));
     }
     None
+}
+
+/// The `jobstatus` query of `reporttemplate.cfg` (after `%%` became `%`).
+pub const JOBSTATUS: &str = r#"SELECT 'OUTLOG: { "type": "job", "job_name": "'||job_name||'", "state": "'||state||'", "failure_count": '||failure_count||', "last_start_date": "'||last_start_date||'", "last_run_duration": "'||last_run_duration||'", "next_run_date": "'||next_run_date||'" }'
+  FROM dba_scheduler_jobs
+  WHERE owner like '%BACKUPEXEC' AND job_name IN ('IMAGECOPY_JOB', 'ARCHLOGBACKUP_JOB')
+  UNION ALL
+  SELECT 'OUTLOG: { "type": "exec", "job_name": "'||job_name||'", "last_successful": "'||MAX(CASE WHEN status = 'SUCCEEDED' THEN log_date END)||'", "last_failed": "'||MAX(CASE WHEN status = 'FAILED' THEN log_date END)||'" }'
+  FROM dba_scheduler_job_log
+  WHERE owner like '%BACKUPEXEC' AND operation = 'RUN' AND job_name IN ('IMAGECOPY_JOB', 'ARCHLOGBACKUP_JOB')
+  GROUP BY job_name"#;
+
+/// An `INTERVAL DAY(9) TO SECOND(6)` as SQL*Plus prints it: `+000000000 00:03:12.000000`.
+pub fn interval_text(secs: u64) -> String {
+    let (d, rest) = (secs / 86_400, secs % 86_400);
+    format!(
+        "+{d:09} {:02}:{:02}:{:02}.000000",
+        rest / 3600,
+        (rest % 3600) / 60,
+        rest % 60
+    )
+}
+
+/// The rows of [`JOBSTATUS`]: one `job` row per job of a `%BACKUPEXEC` owner, then one
+/// `exec` row per such job with runs in the log. Timestamps (with time zone) are printed
+/// with `tz_mask` (the session's `nls_timestamp_tz_format`); NULLs concatenate as empty.
+pub fn job_status(state: &State, tz_mask: &str) -> Vec<String> {
+    let ts = |t: chrono::NaiveDateTime| crate::nls::format_tz(t, tz_mask);
+    let ours: Vec<&SchedulerJob> = state
+        .scheduler_jobs
+        .iter()
+        .filter(|j| j.owner.to_ascii_uppercase().ends_with("BACKUPEXEC"))
+        .filter(|j| j.name == "IMAGECOPY_JOB" || j.name == "ARCHLOGBACKUP_JOB")
+        .collect();
+    let mut rows = Vec::new();
+    for j in &ours {
+        let last = j.runs.last();
+        let failures = j.runs.iter().filter(|r| r.status == "FAILED").count();
+        rows.push(format!(
+            "OUTLOG: {{ \"type\": \"job\", \"job_name\": \"{}\", \"state\": \"{}\", \"failure_count\": {failures}, \"last_start_date\": \"{}\", \"last_run_duration\": \"{}\", \"next_run_date\": \"\" }}",
+            j.name,
+            if j.enabled { "SCHEDULED" } else { "DISABLED" },
+            last.map(|r| ts(r.start)).unwrap_or_default(),
+            last.map(|r| interval_text(r.duration_secs)).unwrap_or_default(),
+        ));
+    }
+    for j in ours.iter().filter(|j| !j.runs.is_empty()) {
+        let latest = |status: &str| {
+            j.runs
+                .iter()
+                .filter(|r| r.status == status)
+                .map(|r| r.start + chrono::Duration::seconds(r.duration_secs as i64))
+                .max()
+                .map(ts)
+                .unwrap_or_default()
+        };
+        rows.push(format!(
+            "OUTLOG: {{ \"type\": \"exec\", \"job_name\": \"{}\", \"last_successful\": \"{}\", \"last_failed\": \"{}\" }}",
+            j.name,
+            latest("SUCCEEDED"),
+            latest("FAILED")
+        ));
+    }
+    rows
+}
+
+/// `oracle-sim run-job`: records a run of `job` (`IMAGECOPY_JOB` or `ARCHLOGBACKUP_JOB`)
+/// that started `ago_secs` before the database's now and ran `duration_secs`.
+pub fn record_run(
+    state: &mut State,
+    job: &str,
+    status: &str,
+    ago_secs: u64,
+    duration_secs: u64,
+) -> Result<String, String> {
+    let status = status.to_ascii_uppercase();
+    if status != "SUCCEEDED" && status != "FAILED" {
+        return Err(format!(
+            "--status {status:?}: expected SUCCEEDED or FAILED"
+        ));
+    }
+    let start = state.now() - chrono::Duration::seconds(ago_secs as i64);
+    let owner = schema(state);
+    let j = state
+        .scheduler_jobs
+        .iter_mut()
+        .find(|j| j.owner.eq_ignore_ascii_case(&owner) && j.name.eq_ignore_ascii_case(job))
+        .ok_or_else(|| format!("no scheduler job {owner}.{job} (run backup <db> setschedule first)"))?;
+    j.runs.push(crate::state::JobRun {
+        start,
+        duration_secs,
+        status: status.clone(),
+    });
+    j.runs.sort_by_key(|r| r.start);
+    Ok(format!("{owner}.{} {status} at {start}", j.name))
 }

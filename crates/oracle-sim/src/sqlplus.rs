@@ -10,8 +10,8 @@
 //! SQL statements and PL/SQL blocks are matched by normalised text against the statements
 //! the simulator knows (see [`crate::statements`]); any other statement fails with
 //! `ORA-00900: invalid SQL statement`. `alter session set nls_date_format|nls_timestamp_format`
-//! is kept by the session (dates in query results follow it, see [`crate::nls`]);
-//! `nls_numeric_characters` and `nls_timestamp_tz_format` are accepted; other parameters
+//! and `nls_timestamp_tz_format` are kept by the session (dates in query results follow
+//! them, see [`crate::nls`]); `nls_numeric_characters` is accepted; other parameters
 //! give ORA-02248. A `conn` to an alias made by `oracle-sim add-catalog` runs against that
 //! catalog schema ([`crate::catalog`]).
 
@@ -159,6 +159,8 @@ struct Session {
     nls_date_format: String,
     /// `alter session set nls_timestamp_format`.
     nls_timestamp_format: String,
+    /// `alter session set nls_timestamp_tz_format`.
+    nls_timestamp_tz_format: String,
 }
 
 /// Runs sqlplus with `args` (after argv\[0]) on `script`; returns the exit status.
@@ -203,6 +205,7 @@ pub fn run(
         out,
         nls_date_format: crate::nls::DEFAULT_DATE_FORMAT.to_string(),
         nls_timestamp_format: crate::nls::DEFAULT_TIMESTAMP_FORMAT.to_string(),
+        nls_timestamp_tz_format: crate::nls::DEFAULT_TIMESTAMP_TZ_FORMAT.to_string(),
     };
     if !silent {
         let now = chrono::Local::now().format("%a %b %e %H:%M:%S %Y");
@@ -686,6 +689,7 @@ impl Session {
         let nls = statements::Nls {
             date_format: self.nls_date_format.clone(),
             timestamp_format: self.nls_timestamp_format.clone(),
+            timestamp_tz_format: self.nls_timestamp_tz_format.clone(),
         };
         let result = match &conn.catalog {
             Some(alias) => run_catalog_statement(&root, alias, &nls, text, exec_call),
@@ -723,8 +727,18 @@ impl Session {
             return Err(SqlError::new(&["ORA-00922: missing or invalid option"]));
         };
         match name.as_str() {
-            // Accepted, not applied: our queries print no decimal numbers or time zones.
-            "nls_numeric_characters" | "nls_timestamp_tz_format" => {
+            // Accepted, not applied: our queries print no decimal numbers.
+            "nls_numeric_characters" => Ok(Outcome::Message("Session altered.".into())),
+            "nls_timestamp_tz_format" => {
+                let plain = mask
+                    .to_ascii_uppercase()
+                    .replace("TZH", "")
+                    .replace("TZM", "")
+                    .replace("TZR", "");
+                if !crate::nls::valid_mask(&plain) {
+                    return Err(SqlError::new(&["ORA-01821: date format not recognized"]));
+                }
+                self.nls_timestamp_tz_format = mask.to_string();
                 Ok(Outcome::Message("Session altered.".into()))
             }
             "nls_date_format" | "nls_timestamp_format" => {

@@ -152,6 +152,21 @@ pub struct SchedulerJob {
     pub name: String,
     /// Enabled.
     pub enabled: bool,
+    /// Runs in `dba_scheduler_job_log` (operation `RUN`), oldest first; recorded by
+    /// `oracle-sim run-job` (nothing runs the jobs on their schedule here).
+    #[serde(default)]
+    pub runs: Vec<JobRun>,
+}
+
+/// One run of a scheduler job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobRun {
+    /// When it started (database time).
+    pub start: NaiveDateTime,
+    /// How long it ran, seconds.
+    pub duration_secs: u64,
+    /// `SUCCEEDED` or `FAILED`.
+    pub status: String,
 }
 
 /// The whole state of the simulated database.

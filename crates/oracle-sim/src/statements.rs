@@ -50,6 +50,8 @@ pub struct Nls {
     pub date_format: String,
     /// `nls_timestamp_format`.
     pub timestamp_format: String,
+    /// `nls_timestamp_tz_format`.
+    pub timestamp_tz_format: String,
 }
 
 impl Default for Nls {
@@ -57,6 +59,7 @@ impl Default for Nls {
         Nls {
             date_format: crate::nls::DEFAULT_DATE_FORMAT.to_string(),
             timestamp_format: crate::nls::DEFAULT_TIMESTAMP_FORMAT.to_string(),
+            timestamp_tz_format: crate::nls::DEFAULT_TIMESTAMP_TZ_FORMAT.to_string(),
         }
     }
 }
@@ -380,6 +383,14 @@ pub fn execute(state: &mut State, ctx: &Context<'_>, text: &str) -> Result<Outco
             rows,
             numeric: Vec::new(),
         }));
+    }
+    if is(crate::scheduler::JOBSTATUS) {
+        fail_if("jobstatus", ora_unavailable)?;
+        return Ok(Outcome::Rows(single_column(
+            "'OUTLOG:{\"TYPE\":\"JOB\",\"JOB_NAME\":\"'||JOB_NAME||'\",\"STATE\":\"'||STATE",
+            80,
+            crate::scheduler::job_status(state, &ctx.nls.timestamp_tz_format),
+        )));
     }
     if let Some(r) = crate::scheduler::execute(state, text) {
         return r;

@@ -395,6 +395,68 @@ fn setschedule_creates_user_and_jobs_and_never_spools_the_password() {
     }
 }
 
+/// The report's `jobstatus` query: the two jobs' state, the last run and its duration, the
+/// latest successful and failed runs, with timestamps in the session's TZ format.
+#[test]
+fn jobstatus_reports_the_scheduler_jobs_and_their_runs() {
+    let sim = Sim::new();
+    let rman_set = TemplateSet::builtin(TemplateKind::Rman).unwrap();
+    let report = TemplateSet::builtin(TemplateKind::Report).unwrap();
+    let subs = subs(&sim, "orcl").with("dbname", "orcl");
+    let query = sqlplus_script(&report, &subs, &report.render("jobstatus", &subs).unwrap(), true)
+        .unwrap();
+    let env = [("ORACLE_SIM_NOW", NOW)];
+    // No jobs yet: no rows, no error.
+    let out = run_ok(&sim, &query, &env);
+    assert!(!out.contains("OUTLOG:"), "{out}");
+    // Never ran: job rows with empty times, no exec rows.
+    let mut ssubs = subs
+        .clone()
+        .with("osuser", "oracle")
+        .with("ospassword", "pw")
+        .with("scriptpath", "/opt/backup")
+        .with("configfile", "/opt/backup/backup.cfg")
+        .with("schedulebackup", "FREQ=DAILY")
+        .with("schedulearchlog", "FREQ=HOURLY")
+        .with("backupjobenabled", "true");
+    ssubs.set_schedule_user_prefix("");
+    let body = rman::template::setschedule_script(&rman_set, &ssubs).unwrap();
+    run_ok(&sim, &sqlplus_script(&rman_set, &ssubs, &body, true).unwrap(), &env);
+    let out = run_ok(&sim, &query, &env);
+    let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("OUTLOG: ")).collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    assert!(rows[0].contains(r#""job_name": "IMAGECOPY_JOB", "state": "SCHEDULED", "failure_count": 0, "last_start_date": """#), "{out}");
+    // Three runs of the image copy job, the middle one failed.
+    for (status, ago, dur) in [("SUCCEEDED", "172800", "200"), ("FAILED", "86400", "30"), ("SUCCEEDED", "3600", "192")] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_oracle-sim"))
+            .args(["run-job", "--root"])
+            .arg(sim.base())
+            .args(["--job", "IMAGECOPY_JOB", "--status", status, "--ago-secs", ago, "--duration-secs", dur])
+            .env("ORACLE_SIM_NOW", NOW)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let bad = sim.admin("run-job", &["--job", "NOSUCH_JOB"]);
+    assert!(!bad.status.success());
+    let out = run_ok(&sim, &query, &env);
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("OUTLOG: "))
+        .map(|j| serde_json::from_str(j).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3, "{out}");
+    let job = &rows[0];
+    assert_eq!(job["failure_count"], 1);
+    assert_eq!(job["last_start_date"], "2016-11-08 20:53:35 +00:00");
+    assert_eq!(job["last_run_duration"], "+000000000 00:03:12.000000");
+    let exec = &rows[2];
+    assert_eq!(exec["type"], "exec");
+    assert_eq!(exec["job_name"], "IMAGECOPY_JOB");
+    assert_eq!(exec["last_successful"], "2016-11-08 20:56:47 +00:00");
+    assert_eq!(exec["last_failed"], "2016-11-07 21:54:05 +00:00");
+}
+
 #[test]
 fn clock_offset_moves_the_database_time() {
     let sim = Sim::new();
