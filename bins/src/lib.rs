@@ -66,26 +66,35 @@ pub fn init_stderr_logging(verbosity: u8) {
 /// Opens the storage backend configured for database `db`, printing its warnings (e.g. TLS
 /// verification off) on stderr.
 pub fn open_storage(cfg: &Config, db: &str) -> Result<Box<dyn SnapHandler>, CliError> {
+    let (handler, warnings) = open_storage_with_warnings(cfg, db)?;
+    for w in warnings {
+        eprintln!("WARNING: {w}");
+    }
+    Ok(handler)
+}
+
+/// Opens the storage backend configured for database `db` and returns its warnings (e.g. TLS
+/// verification off) for the caller to print, once per fleet rather than per database.
+pub fn open_storage_with_warnings(
+    cfg: &Config,
+    db: &str,
+) -> Result<(Box<dyn SnapHandler>, Vec<String>), CliError> {
     let dbcfg = cfg.database(db).map_err(CliError::new)?;
     let generic = GenericSettings::for_db(&dbcfg).map_err(CliError::new)?;
     match generic.storage {
         StorageKind::Zfssa => {
             let handler = snapper_zfssa::Zfssa::open(cfg, db).map_err(CliError::new)?;
-            for w in handler.warnings() {
-                eprintln!("WARNING: {w}");
-            }
-            Ok(Box::new(handler))
+            let warnings = handler.warnings().iter().map(|w| w.to_string()).collect();
+            Ok((Box::new(handler), warnings))
         }
         StorageKind::Reflink | StorageKind::Btrfs => {
             let handler = snapper_local::LocalSnapper::open(cfg, db).map_err(CliError::new)?;
-            Ok(Box::new(handler))
+            Ok((Box::new(handler), Vec::new()))
         }
         StorageKind::Netapp => {
             let handler = snapper_netapp::Ontap::open(cfg, db).map_err(CliError::new)?;
-            for w in handler.warnings() {
-                eprintln!("WARNING: {w}");
-            }
-            Ok(Box::new(handler))
+            let warnings = handler.warnings().iter().map(|w| w.to_string()).collect();
+            Ok((Box::new(handler), warnings))
         }
     }
 }

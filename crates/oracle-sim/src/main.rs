@@ -330,7 +330,13 @@ fn admin_inner(args: &[String]) -> Result<Vec<String>, String> {
             check_options(
                 rest,
                 &[],
-                &["--root", "--job", "--status", "--ago-secs", "--duration-secs"],
+                &[
+                    "--root",
+                    "--job",
+                    "--status",
+                    "--ago-secs",
+                    "--duration-secs",
+                ],
             )?;
             let root = root_arg(rest)?;
             let job = opt(rest, "--job").ok_or("--job is required")?;

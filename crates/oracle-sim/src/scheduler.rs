@@ -424,9 +424,7 @@ pub fn record_run(
 ) -> Result<String, String> {
     let status = status.to_ascii_uppercase();
     if status != "SUCCEEDED" && status != "FAILED" {
-        return Err(format!(
-            "--status {status:?}: expected SUCCEEDED or FAILED"
-        ));
+        return Err(format!("--status {status:?}: expected SUCCEEDED or FAILED"));
     }
     let start = state.now() - chrono::Duration::seconds(ago_secs as i64);
     let owner = schema(state);
@@ -434,7 +432,9 @@ pub fn record_run(
         .scheduler_jobs
         .iter_mut()
         .find(|j| j.owner.eq_ignore_ascii_case(&owner) && j.name.eq_ignore_ascii_case(job))
-        .ok_or_else(|| format!("no scheduler job {owner}.{job} (run backup <db> setschedule first)"))?;
+        .ok_or_else(|| {
+            format!("no scheduler job {owner}.{job} (run backup <db> setschedule first)")
+        })?;
     j.runs.push(crate::state::JobRun {
         start,
         duration_secs,

@@ -403,8 +403,13 @@ fn jobstatus_reports_the_scheduler_jobs_and_their_runs() {
     let rman_set = TemplateSet::builtin(TemplateKind::Rman).unwrap();
     let report = TemplateSet::builtin(TemplateKind::Report).unwrap();
     let subs = subs(&sim, "orcl").with("dbname", "orcl");
-    let query = sqlplus_script(&report, &subs, &report.render("jobstatus", &subs).unwrap(), true)
-        .unwrap();
+    let query = sqlplus_script(
+        &report,
+        &subs,
+        &report.render("jobstatus", &subs).unwrap(),
+        true,
+    )
+    .unwrap();
     let env = [("ORACLE_SIM_NOW", NOW)];
     // No jobs yet: no rows, no error.
     let out = run_ok(&sim, &query, &env);
@@ -421,17 +426,34 @@ fn jobstatus_reports_the_scheduler_jobs_and_their_runs() {
         .with("backupjobenabled", "true");
     ssubs.set_schedule_user_prefix("");
     let body = rman::template::setschedule_script(&rman_set, &ssubs).unwrap();
-    run_ok(&sim, &sqlplus_script(&rman_set, &ssubs, &body, true).unwrap(), &env);
+    run_ok(
+        &sim,
+        &sqlplus_script(&rman_set, &ssubs, &body, true).unwrap(),
+        &env,
+    );
     let out = run_ok(&sim, &query, &env);
     let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("OUTLOG: ")).collect();
     assert_eq!(rows.len(), 2, "{out}");
     assert!(rows[0].contains(r#""job_name": "IMAGECOPY_JOB", "state": "SCHEDULED", "failure_count": 0, "last_start_date": """#), "{out}");
     // Three runs of the image copy job, the middle one failed.
-    for (status, ago, dur) in [("SUCCEEDED", "172800", "200"), ("FAILED", "86400", "30"), ("SUCCEEDED", "3600", "192")] {
+    for (status, ago, dur) in [
+        ("SUCCEEDED", "172800", "200"),
+        ("FAILED", "86400", "30"),
+        ("SUCCEEDED", "3600", "192"),
+    ] {
         let o = std::process::Command::new(env!("CARGO_BIN_EXE_oracle-sim"))
             .args(["run-job", "--root"])
             .arg(sim.base())
-            .args(["--job", "IMAGECOPY_JOB", "--status", status, "--ago-secs", ago, "--duration-secs", dur])
+            .args([
+                "--job",
+                "IMAGECOPY_JOB",
+                "--status",
+                status,
+                "--ago-secs",
+                ago,
+                "--duration-secs",
+                dur,
+            ])
             .env("ORACLE_SIM_NOW", NOW)
             .output()
             .unwrap();

@@ -11,11 +11,17 @@
 //! [`FORMAT_VERSION`], stable field names) and [`prometheus`] (the text exposition format
 //! for node_exporter's textfile collector).
 //!
-//! Collecting the data (the database, the storage, the catalog, the run logs) and the HTML
-//! page are being built.
+//! [`collect`] gathers the rows concurrently, a bounded number of databases at once, from
+//! any [`collect::Sources`]; [`fleet::FleetSources`] reads them from a `backup.cfg` fleet (the
+//! databases through SQL*Plus, the storage through its `SnapHandler`, the restore catalog,
+//! the run logs). [`html`] draws the self-contained page.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
+
+pub mod collect;
+pub mod fleet;
+pub mod html;
 
 /// Version of the JSON document; changes only if a field changes meaning or goes away.
 pub const FORMAT_VERSION: u32 = 1;
@@ -106,6 +112,25 @@ pub fn parse_jobstatus(output: &str) -> Result<Jobs, OutlogError> {
     Ok(jobs)
 }
 
+/// One snapshot: when it was taken, what it lets you recover to, what it costs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SnapshotPoint {
+    /// Its name on the storage.
+    pub id: String,
+    /// Creation (UTC).
+    pub created: DateTime<Utc>,
+    /// The recovery point recorded in it (`lasttime` of its `autorestore.cfg`, database
+    /// time): restoring it reaches this time. `None` when it holds none (the first
+    /// snapshot of a new database) or it could not be read.
+    pub recoverable: Option<NaiveDateTime>,
+    /// Bytes only this snapshot holds.
+    pub unique_bytes: u64,
+    /// Bytes it refers to.
+    pub total_bytes: u64,
+    /// Clones made from it that still exist.
+    pub clones: u32,
+}
+
 /// The snapshots of a database and what they let you recover.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SnapshotSummary {
@@ -115,15 +140,54 @@ pub struct SnapshotSummary {
     pub oldest: Option<DateTime<Utc>>,
     /// The newest snapshot's creation (UTC).
     pub newest: Option<DateTime<Utc>>,
-    /// The oldest recoverable time: the recovery point recorded in the oldest snapshot
-    /// (database time), when known.
+    /// The oldest recoverable time: the earliest recovery point recorded in a snapshot
+    /// (database time).
     pub oldest_recoverable: Option<NaiveDateTime>,
-    /// The newest recoverable time: the newest snapshot's recorded recovery point.
+    /// The newest recoverable time: the latest recovery point recorded in a snapshot.
     pub newest_recoverable: Option<NaiveDateTime>,
     /// Bytes all snapshots hold alone (sum of `unique`).
     pub unique_bytes: u64,
     /// Bytes the newest snapshot refers to.
     pub total_bytes: u64,
+    /// Each snapshot, oldest first.
+    pub snapshots: Vec<SnapshotPoint>,
+}
+
+impl SnapshotSummary {
+    /// The summary of `points` (any order).
+    pub fn of(mut points: Vec<SnapshotPoint>) -> SnapshotSummary {
+        points.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.id.cmp(&b.id)));
+        let recoverable = || points.iter().filter_map(|p| p.recoverable);
+        SnapshotSummary {
+            count: points.len() as u64,
+            oldest: points.first().map(|p| p.created),
+            newest: points.last().map(|p| p.created),
+            oldest_recoverable: recoverable().min(),
+            newest_recoverable: recoverable().max(),
+            unique_bytes: points.iter().map(|p| p.unique_bytes).sum(),
+            total_bytes: points.last().map_or(0, |p| p.total_bytes),
+            snapshots: points,
+        }
+    }
+}
+
+/// One restore test, as the catalog recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RestoreTest {
+    /// Start (UTC).
+    pub started: DateTime<Utc>,
+    /// End (UTC).
+    pub finished: DateTime<Utc>,
+    /// Whether it succeeded.
+    pub success: bool,
+    /// Whether every block was validated.
+    pub validated: bool,
+    /// Verified time difference from the target, seconds.
+    pub verification_diff_seconds: Option<i64>,
+    /// Corrupt blocks found; `None` when not checked.
+    pub corrupt_blocks: Option<u64>,
+    /// The snapshot restored from.
+    pub snapshot: Option<String>,
 }
 
 /// The restore tests of a database (from the catalog).
@@ -139,61 +203,58 @@ pub struct RestoreSummary {
     pub avg_diff_seconds: Option<i64>,
     /// Average duration of successful tests, seconds.
     pub avg_duration_seconds: Option<i64>,
-    /// Corrupt blocks found over all tests.
-    pub corrupt_blocks: u64,
-    /// Tests counted.
-    pub tests: u64,
+    /// Corrupt blocks found over all tests; `None` when the catalog cannot tell (the
+    /// original's Oracle schema).
+    pub corrupt_blocks: Option<u64>,
+    /// Corrupt blocks found by the latest test; `None` when unknown.
+    pub latest_corrupt_blocks: Option<u64>,
+    /// Tests counted; `None` when the catalog cannot tell.
+    pub tests: Option<u64>,
+    /// Each test, oldest first (empty when the catalog gives only the summary).
+    pub history: Vec<RestoreTest>,
 }
 
 impl RestoreSummary {
-    /// The summary of a database's catalog records.
-    pub fn of(records: &[autorestore_record::Record]) -> RestoreSummary {
-        let mut s = RestoreSummary::default();
+    /// The summary of a database's tests (any order).
+    pub fn of(mut tests: Vec<RestoreTest>) -> RestoreSummary {
+        tests.sort_by_key(|t| t.started);
+        let mut s = RestoreSummary {
+            tests: Some(tests.len() as u64),
+            corrupt_blocks: Some(tests.iter().filter_map(|t| t.corrupt_blocks).sum()),
+            latest_corrupt_blocks: tests.last().and_then(|t| t.corrupt_blocks),
+            ..RestoreSummary::default()
+        };
         let (mut diff_sum, mut diff_n, mut dur_sum, mut dur_n) = (0i64, 0i64, 0i64, 0i64);
-        for r in records {
-            s.tests += 1;
-            s.corrupt_blocks += r.corrupt_blocks.unwrap_or(0);
-            if r.success {
-                s.last_success = s.last_success.max(Some(r.started));
-                if r.validated {
-                    s.last_validated = s.last_validated.max(Some(r.started));
+        for t in &tests {
+            if t.success {
+                s.last_success = s.last_success.max(Some(t.started));
+                if t.validated {
+                    s.last_validated = s.last_validated.max(Some(t.started));
                 }
-                if let Some(d) = r.verification_diff_seconds {
+                if let Some(d) = t.verification_diff_seconds {
                     diff_sum += d;
                     diff_n += 1;
                 }
-                dur_sum += (r.finished - r.started).num_seconds();
+                dur_sum += (t.finished - t.started).num_seconds();
                 dur_n += 1;
             } else {
-                s.last_failure = s.last_failure.max(Some(r.started));
+                s.last_failure = s.last_failure.max(Some(t.started));
             }
         }
         s.avg_diff_seconds = (diff_n > 0).then(|| diff_sum / diff_n);
         s.avg_duration_seconds = (dur_n > 0).then(|| dur_sum / dur_n);
+        s.history = tests;
         s
     }
-}
 
-/// What the report needs of a restore-test record (the catalog's record, without the
-/// catalog crate's dependencies).
-pub mod autorestore_record {
-    use chrono::{DateTime, Utc};
-
-    /// One restore test.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Record {
-        /// Start (UTC).
-        pub started: DateTime<Utc>,
-        /// End (UTC).
-        pub finished: DateTime<Utc>,
-        /// Whether it succeeded.
-        pub success: bool,
-        /// Whether every block was validated.
-        pub validated: bool,
-        /// Verified time difference, seconds.
-        pub verification_diff_seconds: Option<i64>,
-        /// Corrupt blocks found.
-        pub corrupt_blocks: Option<u64>,
+    /// Whether the latest test failed (or found corrupt blocks).
+    pub fn latest_failed(&self) -> bool {
+        let failed_last = match (self.last_failure, self.last_success) {
+            (Some(f), Some(s)) => f > s,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        failed_last || self.latest_corrupt_blocks.is_some_and(|n| n > 0)
     }
 }
 
@@ -202,19 +263,95 @@ pub mod autorestore_record {
 pub struct LastRun {
     /// The action (`imagecopywithsnap`).
     pub action: String,
-    /// `SUCCESS` or `FAILED at step ...`.
+    /// `SUCCESS`, `FAILED at step ...`, or `unfinished` (running, or killed before its
+    /// summary).
     pub result: String,
+    /// Whether it succeeded.
+    pub success: bool,
+    /// When it started (local time, from the log's name).
+    pub started: Option<NaiveDateTime>,
     /// The log file.
     pub log: String,
 }
 
+impl LastRun {
+    /// Reads a run log: `path` named `<db>_<YYYYMMDDTHHMMSS>_<action>.log` (`-N` before
+    /// `.log` when two runs started in the same second), `text` its content, whose last
+    /// `Result: SUCCESS|FAILED ...` line (the run's summary) says how it ended.
+    pub fn from_log(db: &str, path: &str, text: &str) -> LastRun {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let stem = name.strip_suffix(".log").unwrap_or(name);
+        let rest = stem
+            .strip_prefix(db)
+            .and_then(|r| r.strip_prefix('_'))
+            .unwrap_or(stem);
+        let (stamp, action) = rest.split_once('_').unwrap_or(("", rest));
+        let action = match action.rsplit_once('-') {
+            Some((a, n)) if n.chars().all(|c| c.is_ascii_digit()) => a,
+            _ => action,
+        };
+        // The summary's line, after the log's time, level and database columns.
+        let result = text
+            .lines()
+            .rev()
+            .filter_map(|l| l.find("Result: ").map(|i| l[i + 8..].trim()))
+            .find(|r| r.starts_with("SUCCESS") || r.starts_with("FAILED"))
+            .map(str::to_string);
+        LastRun {
+            action: action.to_string(),
+            success: result.as_deref() == Some("SUCCESS"),
+            result: result.unwrap_or_else(|| "unfinished".to_string()),
+            started: NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%S").ok(),
+            log: path.to_string(),
+        }
+    }
+}
+
+/// How a database stands, worst first when sorted descending.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Status {
+    /// Nothing wrong found.
+    #[default]
+    Ok,
+    /// No snapshot, or the newest is older than `warningsnapage`.
+    Stale,
+    /// The last backup run, backup job run or restore test failed.
+    Failed,
+    /// Some of its data could not be read.
+    Error,
+}
+
+impl Status {
+    /// `OK`, `STALE`, `FAILED`, `ERROR`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "OK",
+            Status::Stale => "STALE",
+            Status::Failed => "FAILED",
+            Status::Error => "ERROR",
+        }
+    }
+
+    /// 0, 1, 2, 3 (the Prometheus gauge).
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
 /// One database's row of the report.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DbReport {
     /// The database.
     pub database: String,
+    /// The worst of what [`DbReport::assess`] found.
+    pub status: Status,
+    /// What makes it stale or failed, one short sentence each.
+    pub problems: Vec<String>,
     /// Why some of its data could not be read (the rest is still shown).
     pub errors: Vec<String>,
+    /// How long collecting its data took, seconds.
+    pub collect_seconds: f64,
     /// The backup jobs.
     pub jobs: Option<Jobs>,
     /// The snapshots.
@@ -225,8 +362,74 @@ pub struct DbReport {
     pub last_run: Option<LastRun>,
 }
 
+/// A scheduler timestamp as the report template prints it (`yyyy-mm-dd hh24:mi:ss TZH:TZM`).
+fn job_time(t: &Option<String>) -> Option<DateTime<chrono::FixedOffset>> {
+    t.as_deref()
+        .and_then(|s| DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S %:z").ok())
+}
+
+impl DbReport {
+    /// Sets [`DbReport::status`] and [`DbReport::problems`] from the data: stale when there
+    /// is no snapshot or the newest is at least `stale_after` old at `now`; failed when the
+    /// last backup run failed, the backup job's latest run failed, or the latest restore
+    /// test failed or found corrupt blocks; error when some data could not be read.
+    pub fn assess(&mut self, now: DateTime<Utc>, stale_after: std::time::Duration) {
+        let mut problems = Vec::new();
+        let mut status = Status::Ok;
+        if let Some(s) = &self.snapshots {
+            match s.newest {
+                None => {
+                    problems.push("no snapshots".to_string());
+                    status = status.max(Status::Stale);
+                }
+                Some(newest) => {
+                    let age = (now - newest).to_std().unwrap_or_default();
+                    if age >= stale_after {
+                        problems.push(format!(
+                            "newest snapshot is {} old",
+                            backupcore::snap::ops::format_age(age)
+                        ));
+                        status = status.max(Status::Stale);
+                    }
+                }
+            }
+        }
+        if let Some(l) = &self.last_run {
+            if !l.success && l.result != "unfinished" {
+                problems.push(format!("last {} run {}", l.action, l.result));
+                status = status.max(Status::Failed);
+            }
+        }
+        if let Some(job) = self.jobs.as_ref().and_then(|j| j.imagecopy.as_ref()) {
+            let failed = job_time(&job.last_failed);
+            if failed.is_some() && failed > job_time(&job.last_successful) {
+                problems.push(format!(
+                    "backup job's latest run failed ({})",
+                    opt(&job.last_failed)
+                ));
+                status = status.max(Status::Failed);
+            }
+        }
+        if let Some(r) = &self.restores {
+            if r.latest_failed() {
+                let what = match r.latest_corrupt_blocks {
+                    Some(n) if n > 0 => format!("latest restore test found {n} corrupt block(s)"),
+                    _ => format!("latest restore test failed ({})", time(r.last_failure)),
+                };
+                problems.push(what);
+                status = status.max(Status::Failed);
+            }
+        }
+        if !self.errors.is_empty() {
+            status = Status::Error;
+        }
+        self.status = status;
+        self.problems = problems;
+    }
+}
+
 /// The whole report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     /// [`FORMAT_VERSION`].
     pub format_version: u32,
@@ -254,11 +457,20 @@ fn time(t: Option<DateTime<Utc>>) -> String {
     )
 }
 
-/// The original's per-database lines, readable in a terminal.
+/// The original's per-database lines, readable in a terminal, with a status line first.
 pub fn text(report: &Report) -> String {
     let mut out = String::new();
     for d in &report.databases {
         out.push_str(&format!("{}:\n", d.database));
+        if d.problems.is_empty() {
+            out.push_str(&format!("  Status: {}\n", d.status.as_str()));
+        } else {
+            out.push_str(&format!(
+                "  Status: {}: {}\n",
+                d.status.as_str(),
+                d.problems.join("; ")
+            ));
+        }
         if let Some(j) = &d.jobs {
             for (label, job) in [("Backup job", &j.imagecopy), ("Archivelog job", &j.archlog)] {
                 match job {
@@ -284,8 +496,11 @@ pub fn text(report: &Report) -> String {
                     time(s.oldest),
                     backupcore::snap::human_size(s.unique_bytes)
                 ));
-                if let (Some(a), Some(b)) = (s.oldest_recoverable, s.newest_recoverable) {
-                    out.push_str(&format!("  Recovery window: {a} .. {b}\n"));
+                match (s.oldest_recoverable, s.newest_recoverable) {
+                    (Some(a), Some(b)) => {
+                        out.push_str(&format!("  Recovery window: {a} .. {b}\n"));
+                    }
+                    _ => out.push_str("  Recovery window: unknown (no recovery point readable in the snapshots)\n"),
                 }
             }
         }
@@ -328,11 +543,39 @@ fn label(v: &str) -> String {
 /// units, a `db` label, HELP and TYPE lines; an unknown value is left out rather than made up.
 pub fn prometheus(report: &Report) -> String {
     type Get = fn(&DbReport) -> Option<f64>;
-    let metrics: [(&str, &str, Get); 9] = [
+    let metrics: [(&str, &str, Get); 13] = [
         (
             "imagecopy_report_error",
             "1 when some of the database's data could not be read",
             |d| Some(if d.errors.is_empty() { 0.0 } else { 1.0 }),
+        ),
+        (
+            "imagecopy_status",
+            "The database's status: 0 OK, 1 STALE, 2 FAILED, 3 ERROR",
+            |d| Some(f64::from(d.status.code())),
+        ),
+        (
+            "imagecopy_report_collect_seconds",
+            "Time taken to collect the database's data",
+            |d| Some(d.collect_seconds),
+        ),
+        (
+            "imagecopy_recovery_window_seconds",
+            "Span between the oldest and the newest recoverable time held by snapshots",
+            |d| {
+                d.snapshots.as_ref().and_then(|s| {
+                    Some((s.newest_recoverable? - s.oldest_recoverable?).num_seconds() as f64)
+                })
+            },
+        ),
+        (
+            "imagecopy_last_run_success",
+            "1 when the last backup run succeeded, 0 when it failed or did not finish",
+            |d| {
+                d.last_run
+                    .as_ref()
+                    .map(|l| if l.success { 1.0 } else { 0.0 })
+            },
         ),
         ("imagecopy_snapshots", "Number of storage snapshots", |d| {
             d.snapshots.as_ref().map(|s| s.count as f64)
@@ -385,7 +628,12 @@ pub fn prometheus(report: &Report) -> String {
         (
             "imagecopy_restore_corrupt_blocks",
             "Corrupt blocks found by restore tests",
-            |d| d.restores.as_ref().map(|r| r.corrupt_blocks as f64),
+            |d| {
+                d.restores
+                    .as_ref()
+                    .and_then(|r| r.corrupt_blocks)
+                    .map(|n| n as f64)
+            },
         ),
         (
             "imagecopy_restore_time_difference_seconds",
@@ -439,42 +687,167 @@ mod tests {
         assert_eq!(e.line, 1);
     }
 
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn point(id: &str, created: &str, recoverable: Option<&str>) -> SnapshotPoint {
+        SnapshotPoint {
+            id: id.into(),
+            created: t(created),
+            recoverable: recoverable
+                .map(|r| NaiveDateTime::parse_from_str(r, "%Y-%m-%d %H:%M:%S").unwrap()),
+            unique_bytes: 1 << 30,
+            total_bytes: 200 << 30,
+            clones: 0,
+        }
+    }
+
+    fn test_run(started: &str, mins: i64, success: bool, corrupt: u64) -> RestoreTest {
+        RestoreTest {
+            started: t(started),
+            finished: t(started) + chrono::Duration::minutes(mins),
+            success,
+            validated: success,
+            verification_diff_seconds: success.then_some(42),
+            corrupt_blocks: Some(corrupt),
+            snapshot: None,
+        }
+    }
+
     fn sample() -> Report {
-        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let now = t("2026-11-21T12:00:00Z");
+        let stale = std::time::Duration::from_secs(26 * 3600);
+        let mut orcl = DbReport {
+            database: "orcl".into(),
+            jobs: Some(parse_jobstatus(JOBSTATUS).unwrap()),
+            snapshots: Some(SnapshotSummary::of(vec![
+                point(
+                    "orcl-20261121T101500",
+                    "2026-11-21T10:15:00Z",
+                    Some("2026-11-20 10:15:02"),
+                ),
+                point("orcl-20261119T101500", "2026-11-19T10:15:00Z", None),
+                point(
+                    "orcl-20261120T101500",
+                    "2026-11-20T10:15:00Z",
+                    Some("2026-11-19 10:15:03"),
+                ),
+            ])),
+            restores: Some(RestoreSummary::of(vec![test_run(
+                "2026-11-21T02:00:00Z",
+                30,
+                true,
+                0,
+            )])),
+            last_run: Some(LastRun::from_log(
+                "orcl",
+                "/backup/orcl/backup_logs/orcl_20261121T101500_imagecopywithsnap.log",
+                "...\nResult: SUCCESS\n...",
+            )),
+            ..DbReport::default()
+        };
+        orcl.assess(now, stale);
+        let mut old = DbReport {
+            database: "old".into(),
+            snapshots: Some(SnapshotSummary::of(vec![point(
+                "old-20261118T101500",
+                "2026-11-18T10:15:00Z",
+                Some("2026-11-17 10:15:00"),
+            )])),
+            restores: Some(RestoreSummary::of(vec![
+                test_run("2026-11-19T02:00:00Z", 30, true, 0),
+                test_run("2026-11-20T02:00:00Z", 12, false, 1),
+            ])),
+            ..DbReport::default()
+        };
+        old.assess(now, stale);
+        let mut broken = DbReport {
+            database: "broken".into(),
+            errors: vec!["jobs: ORA-12541: TNS:no listener".into()],
+            ..DbReport::default()
+        };
+        broken.assess(now, stale);
         Report {
             format_version: FORMAT_VERSION,
-            generated: t("2026-11-21T12:00:00Z"),
-            databases: vec![
-                DbReport {
-                    database: "orcl".into(),
-                    errors: vec![],
-                    jobs: Some(parse_jobstatus(JOBSTATUS).unwrap()),
-                    snapshots: Some(SnapshotSummary {
-                        count: 3,
-                        oldest: Some(t("2026-11-19T10:15:00Z")),
-                        newest: Some(t("2026-11-21T10:15:00Z")),
-                        oldest_recoverable: None,
-                        newest_recoverable: None,
-                        unique_bytes: 3 << 30,
-                        total_bytes: 200 << 30,
-                    }),
-                    restores: Some(RestoreSummary::of(&[autorestore_record::Record {
-                        started: t("2026-11-21T02:00:00Z"),
-                        finished: t("2026-11-21T02:30:00Z"),
-                        success: true,
-                        validated: true,
-                        verification_diff_seconds: Some(42),
-                        corrupt_blocks: Some(0),
-                    }])),
-                    last_run: None,
-                },
-                DbReport {
-                    database: "broken".into(),
-                    errors: vec!["ORA-12541: TNS:no listener".into()],
-                    ..DbReport::default()
-                },
-            ],
+            generated: now,
+            databases: vec![orcl, old, broken],
         }
+    }
+
+    #[test]
+    fn summaries_order_and_window() {
+        let r = sample();
+        let s = r.databases[0].snapshots.as_ref().unwrap();
+        assert_eq!(s.count, 3);
+        assert_eq!(s.snapshots[0].id, "orcl-20261119T101500");
+        assert_eq!(
+            s.oldest_recoverable.unwrap().to_string(),
+            "2026-11-19 10:15:03"
+        );
+        assert_eq!(
+            s.newest_recoverable.unwrap().to_string(),
+            "2026-11-20 10:15:02"
+        );
+        assert_eq!(s.unique_bytes, 3 << 30);
+        assert_eq!(r.databases[0].status, Status::Ok);
+        assert_eq!(r.databases[1].status, Status::Failed);
+        assert_eq!(
+            r.databases[1].problems,
+            [
+                "newest snapshot is 3 days, 1:45:00 old",
+                "latest restore test found 1 corrupt block(s)"
+            ]
+        );
+        assert_eq!(r.databases[2].status, Status::Error);
+    }
+
+    #[test]
+    fn run_logs() {
+        let l = LastRun::from_log(
+            "db_1",
+            "/b/db_1/backup_logs/db_1_20261121T101500_imagecopywithsnap-2.log",
+            "2026-11-21 10:16:03,120 INFO     db_1            Result: FAILED at step 6 (merge)\n",
+        );
+        assert_eq!(l.action, "imagecopywithsnap");
+        assert!(!l.success);
+        assert_eq!(l.result, "FAILED at step 6 (merge)");
+        assert_eq!(l.started.unwrap().to_string(), "2026-11-21 10:15:00");
+        let l = LastRun::from_log("x", "x_20261121T101500_config.log", "RMAN> ...\n");
+        assert_eq!(l.result, "unfinished");
+    }
+
+    #[test]
+    fn job_failure_after_success_is_failed() {
+        let mut d = DbReport {
+            database: "x".into(),
+            jobs: Some(Jobs {
+                imagecopy: Some(JobStatus {
+                    last_successful: Some("2026-11-20 10:00:00 +01:00".into()),
+                    last_failed: Some("2026-11-21 09:30:00 +00:00".into()),
+                    ..JobStatus::default()
+                }),
+                archlog: None,
+            }),
+            ..DbReport::default()
+        };
+        d.assess(
+            t("2026-11-21T12:00:00Z"),
+            std::time::Duration::from_secs(3600),
+        );
+        assert_eq!(d.status, Status::Failed, "{:?}", d.problems);
+        d.jobs
+            .as_mut()
+            .unwrap()
+            .imagecopy
+            .as_mut()
+            .unwrap()
+            .last_successful = Some("2026-11-21 10:31:00 +01:00".into());
+        d.assess(
+            t("2026-11-21T12:00:00Z"),
+            std::time::Duration::from_secs(3600),
+        );
+        assert_eq!(d.status, Status::Ok, "{:?}", d.problems);
     }
 
     #[test]
@@ -492,7 +865,7 @@ mod tests {
             .iter()
             .filter(|s| s.metric == "imagecopy_report_error")
             .collect();
-        assert_eq!(errors.len(), 2);
+        assert_eq!(errors.len(), 3);
         let broken = errors
             .iter()
             .find(|s| s.labels.get("db") == Some("broken"))
@@ -513,8 +886,13 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&json(&sample())).unwrap();
         assert_eq!(v["format_version"], 1);
         assert_eq!(v["databases"][0]["snapshots"]["count"], 3);
+        assert_eq!(v["databases"][0]["status"], "OK");
         assert_eq!(v["databases"][0]["restores"]["avg_diff_seconds"], 42);
-        assert_eq!(v["databases"][1]["errors"][0], "ORA-12541: TNS:no listener");
+        assert_eq!(v["databases"][1]["status"], "FAILED");
+        assert_eq!(
+            v["databases"][2]["errors"][0],
+            "jobs: ORA-12541: TNS:no listener"
+        );
         assert!(sample().has_errors());
     }
 }
