@@ -14,6 +14,9 @@ use autorestore::catalog::{Catalog, RestoreRecord};
 use chrono::{Duration, Utc};
 use common::{stderr, stdout, World};
 
+#[path = "../../crates/report/tests/common/chromium.rs"]
+mod chromium;
+
 async fn report(w: &World, args: &[&str]) -> Output {
     let mut cmd = w.command(env!("CARGO_BIN_EXE_report"));
     cmd.args(args);
@@ -235,6 +238,20 @@ async fn four_formats_for_three_databases_one_broken() {
     )
     .await;
     assert_eq!(out.status.code(), Some(1));
+    let shown = chromium::render(&page);
+    assert!(
+        shown.console_errors.is_empty(),
+        "{:?}",
+        shown.console_errors
+    );
+    for db in ["orcl", "db2", "db3"] {
+        assert!(
+            shown.dom.contains(&format!("id=\"db-{db}\"")),
+            "{db} row missing"
+        );
+    }
+    assert!(shown.dom.contains("<svg"));
+
     // One database alone, and a name that is not in the configuration.
     let out = report(&w, &["orcl,db2", "--format", "json"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
