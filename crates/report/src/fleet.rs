@@ -3,7 +3,7 @@
 //!
 //! * jobs: the `jobstatus` entry of `reporttemplate.cfg` (built in, or the user's file beside
 //!   the configuration) through `sqlplus -S /nolog` of the database's `oraclehome`, spooled
-//!   to `<log dir>/<db>.log`;
+//!   to `<log dir>/<db>.<entry>.log` (a catalog password echoed there is masked);
 //! * snapshots: the storage backend's list, and each snapshot's `autorestore.cfg` (read at
 //!   `SnapHandler::snapshot_path` under the backup area) for its recovery point;
 //! * restore tests: the `[autorestore] autorestorecatalog`, read once for the whole fleet
@@ -21,6 +21,7 @@ use async_trait::async_trait;
 use autorestore::catalog::{Catalog, CatalogUrl, RestoreRecord};
 use backupcore::config::{Config, ConfigError, GenericSettings};
 use backupcore::restoreparams::RestoreParams;
+use backupcore::runlog::Secrets;
 use backupcore::snap::SnapHandler;
 use chrono::{NaiveDateTime, Utc};
 use rman::runner::{OracleEnv, ProcessRunner, Runner, Script};
@@ -161,7 +162,14 @@ impl FleetSources {
             .env
             .clone()
             .ok_or("no oraclehome: set [generic] oraclehome or ORACLE_HOME")?;
-        let logfile = self.options.log_dir.join(format!("{db}.log"));
+        // One spool file per database and query: the parts run at the same time.
+        let logfile = self.options.log_dir.join(format!("{db}.{entry}.log"));
+        let secrets = Secrets::new();
+        for (_, v) in extra {
+            if let Some(pw) = connect_password(v) {
+                secrets.add(pw);
+            }
+        }
         let mut subs = Substitutions::new()
             .with("dbname", db)
             .with("logfile", logfile.display().to_string());
@@ -187,11 +195,22 @@ impl FleetSources {
         }
         let timeout = self.options.timeout;
         let label = entry.to_string();
+        let spool = logfile.clone();
         let out = tokio::task::spawn_blocking(move || {
             let runner = ProcessRunner::new(env)
                 .with_timeout(timeout)
                 .with_sqlplus_spooling(true);
-            runner.sqlplus(&Script::sqlplus(label, script), true)
+            let result = runner.sqlplus(
+                &Script::sqlplus(label, script).with_secrets(secrets.clone()),
+                true,
+            );
+            // SQL*Plus echoes `conn user/password@alias` into its own spool file.
+            if !secrets.is_empty() {
+                if let Ok(text) = std::fs::read_to_string(&spool) {
+                    let _ = std::fs::write(&spool, secrets.redact(&text).as_bytes());
+                }
+            }
+            result
         })
         .await
         .map_err(|e| format!("sqlplus did not finish: {e}"))?
@@ -216,6 +235,16 @@ impl FleetSources {
             .as_ref()
             .map_err(Clone::clone)
     }
+}
+
+/// The password of an Oracle connect string `user/password@alias`, if it has one.
+fn connect_password(connect: &str) -> Option<&str> {
+    let (user, rest) = connect.split_once('/')?;
+    if user.trim().is_empty() {
+        return None;
+    }
+    let pw = rest.rfind('@').map_or(rest, |i| &rest[..i]);
+    (!pw.is_empty()).then_some(pw)
 }
 
 /// The `OUTLOG:` payloads of SQL*Plus output, or its first `ORA-`/`SP2-` error line.
@@ -411,6 +440,14 @@ impl Sources for FleetSources {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn connect_passwords() {
+        assert_eq!(connect_password("rlog/S3cr3t@cat"), Some("S3cr3t"));
+        assert_eq!(connect_password("rlog/p@ss@cat"), Some("p@ss"));
+        assert_eq!(connect_password("/@autorestore"), None);
+        assert_eq!(connect_password("rlog@cat"), None);
+    }
 
     #[test]
     fn outlog_and_errors() {

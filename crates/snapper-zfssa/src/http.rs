@@ -421,6 +421,21 @@ impl fmt::Debug for HttpClient {
     }
 }
 
+/// The system's trusted roots (what `rustls-native-certs` finds: `SSL_CERT_FILE`,
+/// `SSL_CERT_DIR`, else the distribution's bundle), read and parsed once per process. Reading
+/// them costs milliseconds of PEM decoding; a report over two hundred databases opens two
+/// hundred clients. Unreadable certificates are skipped, as reqwest itself does.
+fn system_roots() -> &'static [reqwest::Certificate] {
+    static ROOTS: std::sync::OnceLock<Vec<reqwest::Certificate>> = std::sync::OnceLock::new();
+    ROOTS.get_or_init(|| {
+        rustls_native_certs::load_native_certs()
+            .certs
+            .iter()
+            .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
+            .collect()
+    })
+}
+
 impl HttpClient {
     /// A client for the API at `base` (request paths are appended to it), authenticating as
     /// `credentials`.
@@ -455,6 +470,12 @@ impl HttpClient {
         if options.tls.insecure {
             builder = builder.danger_accept_invalid_certs(true);
         } else {
+            // The system's roots, read once per process (see `system_roots`), instead of
+            // reqwest reading and parsing them again for every client.
+            builder = builder.tls_built_in_native_certs(false);
+            for cert in system_roots() {
+                builder = builder.add_root_certificate(cert.clone());
+            }
             for bundle in &options.tls.ca_certs {
                 for cert in &bundle.certs {
                     builder = builder.add_root_certificate(cert.clone());
