@@ -265,3 +265,65 @@ async fn four_formats_for_three_databases_one_broken() {
         stderr(&out)
     );
 }
+
+/// The original's Oracle schema as the catalog: read through its `autorestorestatus` entry
+/// (a summary only), with a password in the connect string that never shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oracle_catalog_summary_through_sqlplus() {
+    use autorestore::catalog::oracle::OracleCatalog;
+    use rman::runner::{OracleEnv, ProcessRunner};
+    use rman::template::{TemplateKind, TemplateSet};
+
+    const CONNECT: &str = "rlog/Rlog-S3cret-pw@arcat";
+    let w = World::new(&["orcl"], "").await;
+    let db = w.db("orcl");
+    db.admin(
+        "add-catalog",
+        &["--alias", "arcat", "--kind", "restore", "--user", "rlog"],
+    );
+    w.append_config(&format!("[autorestore]\nautorestorecatalog: {CONNECT}\n"));
+    let runner = ProcessRunner::new(OracleEnv::new(db.oracle_home()).with_tns_admin(db.tns()));
+    let catalog = OracleCatalog::new(
+        CONNECT,
+        std::sync::Arc::new(runner),
+        TemplateSet::builtin(TemplateKind::Restore).unwrap(),
+        w.base().join("createcatalog.log"),
+    );
+    catalog.migrate().await.unwrap();
+    for (i, r) in [record("orcl", 30, true, 0), record("orcl", 6, false, 0)]
+        .into_iter()
+        .enumerate()
+    {
+        let log = w.base().join(format!("restore-{i}.log"));
+        std::fs::write(&log, "restore log\n").unwrap();
+        // Not validated: the original averages the duration of such tests only.
+        let r = RestoreRecord {
+            log_path: log.display().to_string(),
+            validated: false,
+            ..r
+        };
+        catalog.record(&r).await.unwrap();
+    }
+
+    let out = report(&w, &["--format", "json"]).await;
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!all.contains("Rlog-S3cret-pw"), "password shown: {all}");
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let r = &v["databases"][0]["restores"];
+    assert!(r["last_success"].is_string(), "{r}");
+    assert!(r["last_failure"].is_string(), "{r}");
+    assert!(
+        r["last_failure"].as_str() > r["last_success"].as_str(),
+        "{r}"
+    );
+    assert_eq!(r["avg_diff_seconds"], 3);
+    assert_eq!(r["avg_duration_seconds"], 20 * 60);
+    assert!(r["last_validated"].is_null(), "{r}");
+    // The Oracle schema gives the summary only.
+    assert!(
+        r["tests"].is_null() && r["history"].as_array().unwrap().is_empty(),
+        "{r}"
+    );
+    assert_eq!(v["databases"][0]["status"], "FAILED");
+}

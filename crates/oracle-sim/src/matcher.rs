@@ -2,7 +2,8 @@
 //!
 //! Both texts are normalised (runs of white space become one space, trimmed); literal parts
 //! of the pattern compare ASCII-case-insensitively; each `{}` in the pattern captures the
-//! shortest text (never empty) up to the next literal part, keeping its case.
+//! shortest text up to the next literal part, keeping its case: never empty, except between
+//! quotes (`'{}'` matches the empty string literal `''`).
 
 /// Collapses white space runs to one space and trims.
 pub fn normalise(text: &str) -> String {
@@ -26,19 +27,22 @@ pub fn match_pattern(pattern: &str, text: &str) -> Option<Vec<String>> {
     for (i, part) in parts.iter().enumerate().skip(1) {
         let part = part.to_ascii_lowercase();
         let last = i == n - 1;
+        // `'{}'` may capture nothing: `''` is a string literal (NULL to Oracle).
+        let quoted = lower.get(..pos).is_some_and(|p| p.ends_with('\'')) && part.starts_with('\'');
+        let min = usize::from(!quoted);
         let at = if last && !part.is_empty() {
             // The last literal must end the text.
-            if !lower.ends_with(&part) || lower.len() < pos + part.len() + 1 {
+            if !lower.ends_with(&part) || lower.len() < pos + part.len() + min {
                 return None;
             }
             lower.len() - part.len()
         } else if last {
             lower.len()
         } else {
-            pos + 1 + lower.get(pos + 1..)?.find(&part)?
+            pos + min + lower.get(pos + min..)?.find(&part)?
         };
         let cap = text.get(pos..at)?;
-        if cap.is_empty() {
+        if cap.is_empty() && !quoted {
             return None;
         }
         captures.push(cap.to_string());
@@ -69,5 +73,9 @@ mod tests {
             Some(vec!["/a/B/c".to_string(), "Yz".to_string()])
         );
         assert_eq!(match_pattern("a {} b", "a  b"), None);
+        assert_eq!(
+            match_pattern("v := '{}'; w := '{}';", "v := ''; w := 'x';"),
+            Some(vec![String::new(), "x".to_string()])
+        );
     }
 }
