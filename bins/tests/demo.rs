@@ -89,7 +89,8 @@ fn check_run(out: &Output, run: usize) {
         (5, "retention"),
         (6, "a restore test"),
         (7, "a block rots in the image copy"),
-        (8, "explore further"),
+        (8, "the fleet report"),
+        (9, "explore further"),
     ] {
         assert!(
             text.contains(&format!("\n== Step {n}: {title}")),
@@ -251,6 +252,26 @@ fn check_run(out: &Output, run: usize) {
         "{text}"
     );
 
+    // The fleet report: the failed restore test makes the database FAILED; the HTML page and
+    // the Prometheus file are written.
+    let report = output_of(&text, "report --config demo-run/backup.cfg", exactly);
+    assert!(
+        report
+            .iter()
+            .any(|l| l.starts_with("      Status: FAILED: latest restore test")),
+        "{text}"
+    );
+    assert!(
+        report
+            .iter()
+            .any(|l| l.starts_with("      Recovery window: ")),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n    imagecopy_status{db=\"orcl\"} 2\n"),
+        "{text}"
+    );
+
     // Hints with the real paths of the programs (as root, run as the demo's user), and the
     // timing.
     let as_user = if root() {
@@ -313,6 +334,8 @@ fn the_demo_runs_twice_in_a_row() {
     }
     let run_dir = dir.path().join("demo-run");
     assert!(run_dir.join(".demo-run").is_file());
+    let page = std::fs::read_to_string(run_dir.join("report.html")).unwrap();
+    assert!(page.contains("id=\"db-orcl\""), "{page}");
     assert!(run_dir.join("backup.cfg").is_file());
     if root() {
         // Everything in the sandbox belongs to the demo's user, the restore tests' files too.

@@ -114,17 +114,19 @@ enum Tool {
     Dbfverify,
     Autorestore,
     Restore,
+    Report,
 }
 
 impl Tool {
     /// The programs that must be beside the demo's executable.
-    const SIBLINGS: [Tool; 7] = [
+    const SIBLINGS: [Tool; 8] = [
         Tool::Backup,
         Tool::Zfssnapper,
         Tool::Zvolume,
         Tool::Dbfverify,
         Tool::Autorestore,
         Tool::Restore,
+        Tool::Report,
         Tool::OracleSim,
     ];
 
@@ -138,6 +140,7 @@ impl Tool {
             Tool::Dbfverify => "dbfverify",
             Tool::Autorestore => "autorestore",
             Tool::Restore => "restore",
+            Tool::Report => "report",
         }
     }
 }
@@ -603,6 +606,7 @@ fn run(args: &Args) -> Result<(), DemoError> {
     retention(&mut demo)?;
     restore_test(&mut demo)?;
     corruption(&mut demo)?;
+    fleet_report(&mut demo)?;
     explore(&mut demo);
     Ok(())
 }
@@ -1149,6 +1153,58 @@ fn corruption(demo: &mut Demo) -> Result<(), DemoError> {
     Ok(())
 }
 
+/// The fleet report: one look at jobs, snapshots, the recovery window, restore tests and the
+/// last run; the failed restore test makes the database FAILED.
+fn fleet_report(demo: &mut Demo) -> Result<(), DemoError> {
+    demo.begin(
+        "the fleet report",
+        &[
+            "One look at every database of the configuration (here one): its status, the",
+            "snapshots and the real recovery window (the recovery points recorded in them),",
+            "the restore tests from the catalog and the last backup run. The scheduler jobs are",
+            "not set up in the demo (backup <db> setschedule does that).",
+        ],
+    );
+    let ran = demo.run(
+        &Cmd::with_config(Tool::Report, &[]),
+        Expect::Success,
+        Show::All,
+    )?;
+    if !ran.text.contains("  Status: FAILED: latest restore test") {
+        return Err(demo.fail("report did not say the restore test failed"));
+    }
+    if !ran.text.contains("  Recovery window: ") {
+        return Err(demo.fail("report did not show the recovery window"));
+    }
+    println!();
+    println!("The same as one HTML page (no network assets; open it in a browser), and for");
+    println!("Prometheus (node_exporter's textfile collector):");
+    let page = format!("{RUN_DIR}/report.html");
+    demo.run(
+        &Cmd::with_config(
+            Tool::Report,
+            &["--format", "html", "--output", page.as_str()],
+        ),
+        Expect::Success,
+        Show::All,
+    )?;
+    let prom = format!("{RUN_DIR}/imagecopy.prom");
+    demo.run(
+        &Cmd::with_config(
+            Tool::Report,
+            &["--format", "prometheus", "--output", prom.as_str()],
+        ),
+        Expect::Success,
+        Show::All,
+    )?;
+    let text = std::fs::read_to_string(&prom)
+        .map_err(|e| demo.fail(format!("cannot read {prom}: {e}")))?;
+    for line in text.lines().filter(|l| l.starts_with("imagecopy_status")) {
+        println!("{INDENT}{line}");
+    }
+    Ok(())
+}
+
 /// The image copy of the USERS datafile in the backup area.
 fn users_copy(demo: &Demo) -> Result<PathBuf, DemoError> {
     let area = demo.area();
@@ -1290,6 +1346,7 @@ fn explore(demo: &mut Demo) {
             demo.sim_root()
         ),
         format!("{} --config {cfg} {DB} imagecopywithsnap", t(Tool::Backup)),
+        format!("{} --config {cfg} --format json", t(Tool::Report)),
         format!("{} {cfg} --check", t(Tool::Autorestore)),
         format!("{} {cfg} --listvalidationdates", t(Tool::Autorestore)),
         format!("{SANDBOX_ENV}=TRUE {} {cfg} {DB}", t(Tool::Autorestore)),
