@@ -8,8 +8,9 @@
 //! ```
 //!
 //! Each database is its own oracle-sim ORACLE_HOME (so every `jobstatus` query is a real
-//! `sqlplus` process), has `SNAPSHOTS` snapshots each holding an `autorestore.cfg`, a run
-//! log, and ten restore tests in a SQLite catalog.
+//! `sqlplus` process), has `SNAPSHOTS` snapshots each holding an `autorestore.cfg` (and the
+//! control file backup that makes it restorable), a run log, and ten restore tests in a
+//! SQLite catalog.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark: fail loudly
 
@@ -128,6 +129,7 @@ async fn main() {
         );
         let area = base.join("backup").join(name);
         std::fs::create_dir_all(area.join("backup_logs")).unwrap();
+        std::fs::write(area.join("after_backup_controlfile.cf"), "control file").unwrap();
         fake.add_filesystem(POOL, PROJECT, name);
         fake.bind_directory(POOL, PROJECT, name, &area);
         for s in 0..snapshots {

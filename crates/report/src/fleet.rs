@@ -5,7 +5,8 @@
 //!   the configuration) through `sqlplus -S /nolog` of the database's `oraclehome`, spooled
 //!   to `<log dir>/<db>.<entry>.log` (a catalog password echoed there is masked);
 //! * snapshots: the storage backend's list, and each snapshot's `autorestore.cfg` (read at
-//!   `SnapHandler::snapshot_path` under the backup area) for its recovery point;
+//!   `SnapHandler::snapshot_path` under the backup area) for its recovery point, when the
+//!   snapshot can be restored ([`recorded_point`]);
 //! * restore tests: the `[autorestore] autorestorecatalog`, read once for the whole fleet
 //!   (SQLite, PostgreSQL), or the `autorestorestatus` entry per database for the original's
 //!   Oracle schema;
@@ -298,9 +299,20 @@ fn test_of(r: &RestoreRecord) -> RestoreTest {
     }
 }
 
-/// The recovery point recorded in a snapshot's `autorestore.cfg`, if readable.
-fn recorded_point(dir: &Path) -> Option<NaiveDateTime> {
-    let params = RestoreParams::read(&dir.join("autorestore.cfg")).ok()??;
+/// The control file backup a restore starts from (`headerrestore` of `restoretemplate.cfg`),
+/// written beside `autorestore.cfg` once a backup has made copies.
+pub const RESTORE_CONTROLFILE: &str = "after_backup_controlfile.cf";
+
+/// The recovery point a snapshot can be restored to: the one recorded in its
+/// `autorestore.cfg` (found as autorestore finds it, also in a multi-volume layout), when the
+/// snapshot also holds the control file backup a restore needs. The first snapshot of a new
+/// database holds a recorded point but no copies yet: it cannot be restored, so `None`.
+pub fn recorded_point(dir: &Path) -> Option<NaiveDateTime> {
+    let layout = autorestore::scripts::find_layout(dir).ok()?;
+    if !layout.main.join(RESTORE_CONTROLFILE).is_file() {
+        return None;
+    }
+    let params = RestoreParams::read(&layout.main.join("autorestore.cfg")).ok()??;
     let point = params.recovery_point()?;
     NaiveDateTime::parse_from_str(point.time.trim(), "%Y-%m-%d %H:%M:%S").ok()
 }
@@ -440,6 +452,32 @@ impl Sources for FleetSources {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn restorable_points_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let snap = dir.path();
+        assert_eq!(recorded_point(snap), None, "nothing there");
+        std::fs::write(
+            snap.join("autorestore.cfg"),
+            "[dbparams]\nlastscn: 42\nlasttime: 2026-11-21 10:15:00\nbctfile: \n",
+        )
+        .unwrap();
+        assert_eq!(recorded_point(snap), None, "no copies yet");
+        std::fs::write(snap.join(RESTORE_CONTROLFILE), "cf").unwrap();
+        assert_eq!(
+            recorded_point(snap).unwrap().to_string(),
+            "2026-11-21 10:15:00"
+        );
+        // Several volumes: autorestore.cfg in one of the subdirectories.
+        let multi = tempfile::tempdir().unwrap();
+        std::fs::create_dir(multi.path().join("v1")).unwrap();
+        std::fs::create_dir(multi.path().join("v0")).unwrap();
+        for f in ["autorestore.cfg", RESTORE_CONTROLFILE] {
+            std::fs::copy(snap.join(f), multi.path().join("v1").join(f)).unwrap();
+        }
+        assert!(recorded_point(multi.path()).is_some());
+    }
 
     #[test]
     fn connect_passwords() {
