@@ -125,3 +125,61 @@ fn restore_tests_recorded_and_checked() {
         stdout(&out)
     );
 }
+
+/// `autorestoresteptimeout`: a restore step that hangs is killed, the test fails naming the
+/// step, and the clean-up still runs (no instance, no clone left).
+#[test]
+fn a_hung_step_is_killed_and_cleaned_up() {
+    let s = Sandbox::new();
+    let cfg = s.base().join("backup.cfg");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace(
+            "[autorestore]\n",
+            "[autorestore]\nautorestoresteptimeout: 3s\n",
+        ),
+    )
+    .unwrap();
+    let out = s.autorestore(&["--createcatalog"], &[]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let started = std::time::Instant::now();
+    let out = s.autorestore(
+        &[],
+        &[
+            (SANDBOX, "TRUE"),
+            ("ORACLE_SIM_HANG", "rman:recoverdatabase"),
+        ],
+    );
+    let took = started.elapsed();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains(
+            "step 'recover until the target time' failed: rman recoverdatafiles timed out after 3s and was killed"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // The simulator would have slept ten minutes.
+    assert!(took < std::time::Duration::from_secs(120), "{took:?}");
+    assert!(
+        !s.instance_running(),
+        "the restore instance was left running: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        std::fs::read_dir(s.base().join("clones"))
+            .map(|d| d.count() == 0)
+            .unwrap_or(true),
+        "a clone was left behind"
+    );
+    let out = s.autorestore(&["--check"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+}

@@ -314,10 +314,13 @@ fn restore_one(
     )
     .map_err(|e| CliError::step("starting the run log", e))?;
     let storage = open_storage(cfg, db)?;
-    let runner = ProcessRunner::new(plan.oracle.clone())
+    let mut runner = ProcessRunner::new(plan.oracle.clone())
         .with_run_log(&log)
         .with_script_logging(true)
         .with_sqlplus_spooling(true);
+    if let Some(limit) = ar.steptimeout {
+        runner = runner.with_timeout(limit);
+    }
     let report = log.scoped(|| {
         tracing::info!("Configuration file: {}", cfg.path().display());
         tracing::info!("Restore test of {db} on {host}; {}", plan.validation_note);

@@ -164,9 +164,36 @@ fn zfssa_sample_values() {
     assert_eq!(a.modulus, 30);
     assert_eq!(a.maxtolerance, Duration::from_secs(300));
     assert_eq!(a.sga_size.as_deref(), Some("2G"));
+    assert_eq!(a.steptimeout, None, "0 is no limit");
     let g = GenericSettings::for_db(&orcl).unwrap();
     assert_eq!(g.warningsnapage, Duration::from_secs(26 * 3600));
     assert_eq!(g.criticalsnapage, Duration::from_secs(32 * 3600));
+}
+
+#[test]
+fn autorestore_step_timeout() {
+    let steptimeout = |v: &str| {
+        let text = format!(
+            "[generic]\nbackupdest: /b\n[autorestore]\nautorestoredestination: /d\nautorestorelogdir: /l\n{v}\n[orcl]\ndbid: 1\nrecoverywindow: 2\n"
+        );
+        let cfg = Config::from_str_at(&text, Path::new("/etc/backup/backup.cfg"), None).unwrap();
+        AutorestoreSettings::for_db(&cfg.database("orcl").unwrap()).map(|a| a.steptimeout)
+    };
+    assert_eq!(steptimeout("").unwrap(), None);
+    assert_eq!(steptimeout("autorestoresteptimeout: 0").unwrap(), None);
+    assert_eq!(
+        steptimeout("autorestoresteptimeout: 90").unwrap(),
+        Some(Duration::from_secs(90 * 60)),
+        "minutes"
+    );
+    assert_eq!(
+        steptimeout("autorestoresteptimeout: 12h").unwrap(),
+        Some(Duration::from_secs(12 * 3600))
+    );
+    let e = steptimeout("autorestoresteptimeout: soon")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("autorestoresteptimeout"), "{e}");
 }
 
 #[test]

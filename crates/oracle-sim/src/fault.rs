@@ -27,13 +27,28 @@
 //! | `rman:validate` | `backup validate ... database`, `validate datafilecopy all`: RMAN-03009 / ORA-19501 / ORA-27072 |
 //! | `srvctl` / `opatch` | the tool fails (PRCD-1120 / OPatch failed) |
 //! | `<tool>:*` | every step of that tool |
+//!
+//! `ORACLE_SIM_HANG=<tool>:<step>[,...]` (same names) makes that step hang instead: the tool
+//! sleeps ten minutes there, as a program waiting on a dead NFS server or a lost lock would,
+//! for tests of timeouts.
 
 /// Environment variable holding the faults.
 pub const ENV_FAIL: &str = "ORACLE_SIM_FAIL";
 
-/// Whether `step` of `tool` must fail.
+/// Environment variable holding the steps that hang.
+pub const ENV_HANG: &str = "ORACLE_SIM_HANG";
+
+/// Whether `step` of `tool` must fail; first sleeps ten minutes if it must hang.
 pub fn active(tool: &str, step: &str) -> bool {
-    let Ok(v) = std::env::var(ENV_FAIL) else {
+    if listed(ENV_HANG, tool, step) {
+        std::thread::sleep(std::time::Duration::from_secs(600));
+    }
+    listed(ENV_FAIL, tool, step)
+}
+
+/// Whether environment variable `var` names `step` of `tool`.
+fn listed(var: &str, tool: &str, step: &str) -> bool {
+    let Ok(v) = std::env::var(var) else {
         return false;
     };
     v.split(',')

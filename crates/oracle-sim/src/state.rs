@@ -577,38 +577,32 @@ pub fn find_root(argv0: Option<&Path>) -> Result<PathBuf, StateError> {
 /// File name of the state lock inside the sim root.
 pub const LOCK_FILE: &str = "state.lock";
 
-/// Holds `<root>/state.lock` (created exclusively) while a tool reads, changes and writes the
-/// state; removed on drop. A lock older than 60 s is taken to be left by a killed process.
+/// Holds an exclusive `flock` on `<root>/state.lock` while a tool reads, changes and writes
+/// the state. The kernel releases it when the holder exits, also when it is killed (a restore
+/// step killed on timeout must not leave the database locked).
 #[derive(Debug)]
 pub struct StateLock {
-    path: PathBuf,
+    _file: fs::File,
 }
 
 impl StateLock {
     /// Takes the lock, waiting up to 30 s.
     pub fn acquire(root: &Path) -> Result<StateLock, StateError> {
         let path = root.join(LOCK_FILE);
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|source| StateError::Io {
+                path: path.clone(),
+                source,
+            })?;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut f) => {
-                    let _ = writeln!(f, "{}", std::process::id());
-                    return Ok(StateLock { path });
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    let stale = fs::metadata(&path)
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|t| t.elapsed().ok())
-                        .is_some_and(|age| age > std::time::Duration::from_secs(60));
-                    if stale {
-                        let _ = fs::remove_file(&path);
-                        continue;
-                    }
+            match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => return Ok(StateLock { _file: file }),
+                Err(e) if e == rustix::io::Errno::WOULDBLOCK || e == rustix::io::Errno::INTR => {
                     if std::time::Instant::now() > deadline {
                         return Err(StateError::Io {
                             path,
@@ -620,14 +614,13 @@ impl StateLock {
                     }
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
-                Err(source) => return Err(StateError::Io { path, source }),
+                Err(e) => {
+                    return Err(StateError::Io {
+                        path,
+                        source: e.into(),
+                    })
+                }
             }
         }
-    }
-}
-
-impl Drop for StateLock {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.path);
     }
 }

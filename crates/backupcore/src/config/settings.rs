@@ -334,6 +334,10 @@ pub struct AutorestoreSettings {
     pub sga_size: Option<String>,
     /// `pga_size` of the restore instance.
     pub pga_size: Option<String>,
+    /// `autorestoresteptimeout` (minutes, or with a unit suffix; default none, `0` none): an
+    /// RMAN or SQL*Plus call of a restore test running longer is killed, the step fails and
+    /// the clean-up runs, so a hung restore cannot hold the host's lock for ever.
+    pub steptimeout: Option<Duration>,
 }
 
 impl AutorestoreSettings {
@@ -362,6 +366,13 @@ impl AutorestoreSettings {
             modulus: number("autorestoremodulus")?,
             sga_size: s.string(A, "sga_size")?,
             pga_size: s.string(A, "pga_size")?,
+            steptimeout: Some(s.duration(
+                A,
+                "autorestoresteptimeout",
+                TimeUnit::Minutes,
+                Duration::ZERO,
+            )?)
+            .filter(|d| !d.is_zero()),
         })
     }
 }
