@@ -20,6 +20,7 @@
 //! | `exec dbms_scheduler.create_job('LOG_RETENTION', ...)` | ORA-27477 when it exists |
 //! | the `insertlog` block | inserts a `restoreaction` row (ORA-00001 on a duplicate (db, start, success)), moves the `restorelob` row of the log file into `logfilecontents`, prints `LOG MESSAGE ID: n` |
 //! | `autorestorestatus` | the `OUTLOG:` JSON line from the rows, dates in the session's `nls_date_format` |
+//! | `listrestores` | one `OUTLOG:` JSON line per row started since the given time, oldest first |
 //! | `select user from dual`, the `isdbregisteredincatalog` queries | |
 //!
 //! Anything else is `ORA-00900: invalid SQL statement`; a statement on a table not created
@@ -275,6 +276,10 @@ const STATUS: &str = "SELECT 'OUTLOG: { \"avgrestoremin\": '||round(AVG(CASE WHE
   MAX(CASE WHEN success = 1 AND validated_corruption = 1 THEN start_time END)||'\"}'
   FROM restoreaction
   WHERE db_unique_name = '{}'";
+const LISTRESTORES: &str = "SELECT 'OUTLOG: {\"id\": '||id||', \"db\": \"'||db_unique_name||'\", \"start\": \"'||start_time||'\", \"finish\": \"'||finish_time||'\", \"success\": '||success||', \"diff\": '||NVL(verificationtimediffseconds, -1)||', \"validated\": '||validated_corruption||', \"snapid\": \"'||snapid||'\", \"target\": \"'||restore_target||'\", \"logfile\": \"'||logfile||'\"}'
+    FROM restoreaction
+    WHERE start_time >= to_date('{}', 'yyyy-mm-dd hh24:mi:ss')
+    ORDER BY start_time, id";
 const SESSION_INFO: &str = "select user, sys_context('USERENV','DB_UNIQUE_NAME'), sys_context('USERENV','SERVER_HOST'), sys_context('USERENV','INSTANCE_NAME') from dual";
 const REGISTERED: &str = "select 'DATABASE IS REGISTERED IN RC' from rc_database where dbid = {}";
 
@@ -317,6 +322,9 @@ pub fn execute(
     }
     if let Some(c) = match_pattern(INSERTLOG, text) {
         return insertlog(cat, &c);
+    }
+    if let Some(c) = match_pattern(LISTRESTORES, text) {
+        return list_restores(cat, ctx, c.first().map_or("", String::as_str));
     }
     if let Some(c) = match_pattern(STATUS, text) {
         return status(cat, ctx, c.first().map_or("", String::as_str));
@@ -545,6 +553,54 @@ fn round(v: Option<f64>) -> String {
 fn avg(values: impl Iterator<Item = f64>) -> Option<f64> {
     let v: Vec<f64> = values.collect();
     (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+}
+
+/// A number as Oracle prints it: no trailing `.0`.
+fn number_text(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// The `listrestores` query: one OUTLOG row per test started at or after `since`, oldest
+/// first; dates in the session's `nls_date_format`.
+fn list_restores(cat: &Catalog, ctx: &Context<'_>, since: &str) -> Result<Outcome, SqlError> {
+    let rows = cat.restoreaction.as_ref().ok_or_else(no_table)?;
+    let since =
+        crate::nls::parse(since, "yyyy-mm-dd hh24:mi:ss").map_err(|e| SqlError::new(&[&e]))?;
+    let fmt = |t: NaiveDateTime| crate::nls::format(t, &ctx.nls.date_format);
+    let mut mine: Vec<&RestoreAction> = rows.iter().filter(|r| r.start_time >= since).collect();
+    mine.sort_by_key(|r| (r.start_time, r.id));
+    let lines: Vec<Vec<String>> = mine
+        .iter()
+        .map(|r| {
+            vec![format!(
+                "OUTLOG: {{\"id\": {}, \"db\": \"{}\", \"start\": \"{}\", \"finish\": \"{}\", \"success\": {}, \"diff\": {}, \"validated\": {}, \"snapid\": \"{}\", \"target\": \"{}\", \"logfile\": \"{}\"}}",
+                r.id,
+                r.db_unique_name,
+                fmt(r.start_time),
+                fmt(r.finish_time),
+                r.success,
+                number_text(r.verificationtimediffseconds.unwrap_or(-1.0)),
+                r.validated_corruption,
+                r.snapid,
+                r.restore_target.map(fmt).unwrap_or_default(),
+                r.logfile
+            )]
+        })
+        .collect();
+    let width = lines.iter().map(|l| l[0].len()).max().unwrap_or(0).max(80);
+    Ok(Outcome::Rows(Rows {
+        columns: vec![(
+            "'OUTLOG:{\"ID\":'||ID||',\"DB\":\"'||DB_UNIQUE_NAME||'\",\"START\":\"'||START_TIME"
+                .into(),
+            width,
+        )],
+        rows: lines,
+        numeric: Vec::new(),
+    }))
 }
 
 fn status(cat: &Catalog, ctx: &Context<'_>, db: &str) -> Result<Outcome, SqlError> {

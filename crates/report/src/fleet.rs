@@ -262,8 +262,9 @@ pub fn outlog_lines(output: &str) -> Result<Vec<String>, String> {
     Ok(rows)
 }
 
-/// Reads the `autorestorestatus` line of the original's Oracle catalog. An aggregate over no
-/// rows prints nothing between `:` and `,` (NULL); that is read as null.
+/// Reads the `autorestorestatus` line of the original's Oracle catalog (times are the sandbox
+/// host's local time, read as this host's). An aggregate over no rows prints nothing between
+/// `:` and `,` (NULL); that is read as null.
 pub fn parse_autorestorestatus(json: &str) -> Result<RestoreSummary, String> {
     let fixed = json
         .replace(": ,", ": null,")
@@ -275,7 +276,8 @@ pub fn parse_autorestorestatus(json: &str) -> Result<RestoreSummary, String> {
     let time = |k: &str| {
         v[k].as_str()
             .and_then(|s| NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S").ok())
-            .map(|t| t.and_utc())
+            // The schema keeps the sandbox host's local time (the original's insertlog).
+            .map(autorestore::catalog::oracle::local_to_utc)
     };
     Ok(RestoreSummary {
         last_success: time("last_success"),
@@ -505,8 +507,10 @@ mod tests {
         assert_eq!(s.avg_diff_seconds, Some(41));
         assert_eq!(s.last_failure, None);
         assert_eq!(
-            s.last_success.unwrap().to_rfc3339(),
-            "2026-11-20T02:00:00+00:00"
+            s.last_success,
+            Some(autorestore::catalog::oracle::local_to_utc(
+                NaiveDateTime::parse_from_str("2026-11-20 02:00:00", "%Y-%m-%d %H:%M:%S").unwrap()
+            ))
         );
         assert_eq!(s.corrupt_blocks, None);
         // No rows: the aggregates are NULL.

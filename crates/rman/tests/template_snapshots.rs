@@ -100,6 +100,7 @@ fn restore_and_report_template_entries() {
         .with("autorestorecatalog", "/@autorestore")
         .with("log_dbname", "orcl")
         .with("log_start", "2026-11-21 11:00:00")
+        .with("since", "2026-10-22 11:00:00")
         .with("log_stop", "2026-11-21 11:20:00")
         .with("log_success", "1")
         .with("log_diff", "42")

@@ -3,16 +3,17 @@
 //! restore templates' `createcatalog`, `sqlldrlog` and `insertlog` entries, so existing users
 //! keep their catalog and reports.
 //!
-//! What that schema cannot do: it has no claims table (a fleet of sandbox hosts sharing one
-//! catalog needs PostgreSQL; here every claim is granted), and reading the records back
-//! (`--check`) is not supported: use the original's `autorestore_check.sql` or move to
-//! PostgreSQL.
+//! Records are read back (`--check`) with the `listrestores` entry (ours, not the
+//! original's): its times are the sandbox host's local time, as `insertlog` writes them. What
+//! that schema cannot do: it has no claims table (a fleet of sandbox hosts sharing one catalog
+//! needs PostgreSQL; here every claim is granted), nor the host or the corrupt block count of
+//! a test.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Local, NaiveDate, Utc};
+use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use rman::runner::{Runner, Script};
 use rman::template::{Substitutions, TemplateSet};
 
@@ -154,11 +155,65 @@ impl Catalog for OracleCatalog {
 
     async fn records_since(
         &self,
-        _since: DateTime<Utc>,
+        since: DateTime<Utc>,
     ) -> Result<Vec<RestoreRecord>, CatalogError> {
-        Err(CatalogError::Unsupported {
-            catalog: self.describe(),
-            what: "reading restore tests back (--check) from the original's Oracle schema",
-        })
+        let subs = self.base_subs().with(
+            "since",
+            since.with_timezone(&Local).format(TIME).to_string(),
+        );
+        let script = self.render("listrestores", &subs)?;
+        let out = match self
+            .runner
+            .sqlplus(&Script::sqlplus("listrestores", script), true)
+        {
+            Ok(out) => out,
+            Err(e) if e.output().is_some_and(|o| o.contains("ORA-00942")) => {
+                return Err(CatalogError::NoSchema {
+                    catalog: self.describe(),
+                    why: "no restoreaction table".to_string(),
+                })
+            }
+            Err(e) => return Err(self.err("listrestores", e)),
+        };
+        out.text
+            .lines()
+            .filter_map(|l| l.trim_end().strip_prefix("OUTLOG: "))
+            .map(|json| parse_listed(json).map_err(|why| self.err("listrestores", why)))
+            .collect()
     }
+}
+
+/// A local time of the sandbox host, as the schema keeps it, in UTC (the earlier of two
+/// readings in the autumn's repeated hour).
+pub fn local_to_utc(t: NaiveDateTime) -> DateTime<Utc> {
+    Local
+        .from_local_datetime(&t)
+        .earliest()
+        .map_or_else(|| t.and_utc(), |l| l.with_timezone(&Utc))
+}
+
+/// One `listrestores` row.
+fn parse_listed(json: &str) -> Result<RestoreRecord, String> {
+    let v: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| format!("unreadable row ({e}): {json}"))?;
+    let text = |k: &str| v[k].as_str().map(str::trim).unwrap_or("");
+    let time = |k: &str| NaiveDateTime::parse_from_str(text(k), TIME).ok();
+    let started = time("start").ok_or_else(|| format!("row without a start time: {json}"))?;
+    let finished = time("finish").unwrap_or(started);
+    let diff = v["diff"].as_f64().filter(|d| *d >= 0.0);
+    Ok(RestoreRecord {
+        id: v["id"].as_i64().unwrap_or(0),
+        database: text("db").to_string(),
+        started: local_to_utc(started),
+        finished: local_to_utc(finished),
+        success: v["success"].as_i64() == Some(1),
+        snapshot: Some(text("snapid").to_string()).filter(|s| !s.is_empty()),
+        restore_target: time("target"),
+        verification_diff_seconds: diff.map(|d| d.round() as i64),
+        validated: v["validated"].as_i64() == Some(1),
+        corrupt_blocks: None,
+        host: String::new(),
+        log_path: text("logfile").to_string(),
+        log_content: String::new(),
+    })
 }
