@@ -13,104 +13,19 @@
 
 #[path = "common/chromium.rs"]
 mod chromium;
+#[path = "common/sample.rs"]
+mod sample;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use chromium::{console_errors, run_chromium};
 
-use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
-use report::{
-    html::html, DbReport, LastRun, Report, RestoreSummary, RestoreTest, SnapshotPoint,
-    SnapshotSummary, Status, FORMAT_VERSION,
-};
+use report::{html::html, Report, Status};
 
-fn t(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
-
-fn point(id: &str, created: &str, recoverable: Option<&str>) -> SnapshotPoint {
-    SnapshotPoint {
-        id: id.into(),
-        created: t(created),
-        recoverable: recoverable
-            .map(|r| NaiveDateTime::parse_from_str(r, "%Y-%m-%d %H:%M:%S").unwrap()),
-        unique_bytes: 1 << 30,
-        total_bytes: 200 << 30,
-        clones: 0,
-    }
-}
-
-fn restore(started: &str, mins: i64, success: bool, corrupt: u64) -> RestoreTest {
-    RestoreTest {
-        started: t(started),
-        finished: t(started) + TimeDelta::minutes(mins),
-        success,
-        validated: success,
-        verification_diff_seconds: success.then_some(42),
-        corrupt_blocks: Some(corrupt),
-        snapshot: None,
-    }
-}
-
-/// orcl (OK, snapshots and restore tests), old (stale and failed), broken (ERROR, with markup
-/// in its message).
+/// The shared sample: orcl OK, old FAILED, broken ERROR (with markup in its message).
 fn sample() -> Report {
-    let now = t("2026-11-21T12:00:00Z");
-    let stale = Duration::from_secs(26 * 3600);
-    let mut orcl = DbReport {
-        database: "orcl".into(),
-        snapshots: Some(SnapshotSummary::of(vec![
-            point("orcl-1", "2026-11-19T10:15:00Z", None),
-            point(
-                "orcl-2",
-                "2026-11-20T10:15:00Z",
-                Some("2026-11-19 10:15:03"),
-            ),
-            point(
-                "orcl-3",
-                "2026-11-21T10:15:00Z",
-                Some("2026-11-20 10:15:02"),
-            ),
-        ])),
-        restores: Some(RestoreSummary::of(vec![
-            restore("2026-11-20T02:00:00Z", 35, true, 0),
-            restore("2026-11-21T02:00:00Z", 30, true, 0),
-        ])),
-        last_run: Some(LastRun::from_log(
-            "orcl",
-            "/backup/orcl/backup_logs/orcl_20261121T101500_imagecopywithsnap.log",
-            "Result: SUCCESS\n",
-        )),
-        ..DbReport::default()
-    };
-    orcl.assess(now, stale);
-    let mut old = DbReport {
-        database: "old".into(),
-        snapshots: Some(SnapshotSummary::of(vec![point(
-            "old-1",
-            "2026-11-18T10:15:00Z",
-            Some("2026-11-17 10:15:00"),
-        )])),
-        restores: Some(RestoreSummary::of(vec![
-            restore("2026-11-19T02:00:00Z", 30, true, 0),
-            restore("2026-11-20T02:00:00Z", 12, false, 1),
-        ])),
-        ..DbReport::default()
-    };
-    old.assess(now, stale);
-    let mut broken = DbReport {
-        database: "broken".into(),
-        errors: vec!["jobs: ORA-12541: <script>throw new Error('injected')</script> & co".into()],
-        ..DbReport::default()
-    };
-    broken.assess(now, stale);
-    let report = Report {
-        format_version: FORMAT_VERSION,
-        generated: now,
-        databases: vec![orcl, old, broken],
-    };
+    let report = sample::sample();
     let statuses: Vec<Status> = report.databases.iter().map(|d| d.status).collect();
     assert_eq!(statuses, [Status::Ok, Status::Failed, Status::Error]);
     report
@@ -171,7 +86,7 @@ fn report_loads_without_console_errors() {
         "<circle",
         "No snapshots or restore tests to draw.",
         // The error message stays text: the browser built no script element from it.
-        "&lt;script&gt;throw new Error('injected')&lt;/script&gt; &amp; co",
+        "&lt;script&gt;alert('x')&lt;/script&gt; &amp; \"more\"",
     ] {
         assert!(dom.contains(needle), "DOM lacks {needle}:\n{dom}");
     }
