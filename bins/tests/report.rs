@@ -19,7 +19,8 @@ mod chromium;
 
 async fn report(w: &World, args: &[&str]) -> Output {
     let mut cmd = w.command(env!("CARGO_BIN_EXE_report"));
-    cmd.args(args);
+    // The SQL*Plus spool directory kept after an error goes with the test's directory.
+    cmd.args(args).env("TMPDIR", w.base());
     cmd.output().await.unwrap()
 }
 
@@ -147,6 +148,16 @@ async fn four_formats_for_three_databases_one_broken() {
         err.contains("report: 1 of 3 databases could not be read completely: db3"),
         "{err}"
     );
+    // The spool of db3's failed connect is kept, where stderr says.
+    let kept = err
+        .split("(SQL*Plus logs in ")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .unwrap();
+    assert!(kept.starts_with(w.base().to_str().unwrap()), "{kept}");
+    let spool =
+        std::fs::read_to_string(std::path::Path::new(kept).join("db3.jobstatus.log")).unwrap();
+    assert!(spool.contains("conn /@db3 as sysdba"), "{spool}");
 
     // JSON: one document, the documented fields.
     let out = report(&w, &["--format", "json"]).await;
