@@ -26,7 +26,7 @@ use backupcore::runlog::Secrets;
 use backupcore::snap::SnapHandler;
 use chrono::{NaiveDateTime, Utc};
 use rman::runner::{OracleEnv, ProcessRunner, Runner, Script};
-use rman::template::{Substitutions, TemplateKind, TemplateSet};
+use rman::template::{sqlplus_script_with_header, Substitutions, TemplateKind, TemplateSet};
 use tokio::sync::OnceCell;
 
 use crate::collect::Sources;
@@ -177,23 +177,11 @@ impl FleetSources {
         for (k, v) in extra {
             subs.insert(k, *v);
         }
-        let body = self
+        let script = self
             .templates
             .render(entry, &subs)
+            .and_then(|body| sqlplus_script_with_header(&self.templates, &subs, header, &body))
             .map_err(|e| e.to_string())?;
-        let mut script = String::new();
-        for text in [
-            self.templates
-                .render(header, &subs)
-                .map_err(|e| e.to_string())?,
-            body,
-            self.templates
-                .render("sqlplusfooter", &subs)
-                .map_err(|e| e.to_string())?,
-        ] {
-            script.push_str(&text);
-            script.push('\n');
-        }
         let timeout = self.options.timeout;
         let label = entry.to_string();
         let spool = logfile.clone();

@@ -24,8 +24,8 @@ mod subs;
 mod substitute;
 
 pub use script::{
-    generate_restore, rman_script, rman_wrap, setschedule_script, sqlplus_script, BackupLevel,
-    RmanAction, ScriptOptions,
+    generate_restore, rman_script, rman_wrap, setschedule_script, sqlplus_script,
+    sqlplus_script_with_header, BackupLevel, RmanAction, ScriptOptions,
 };
 pub use set::{Origin, TemplateError, TemplateKind, TemplateSet, TEMPLATE_SECTION};
 pub use subs::{RuntimeValues, Substitutions, SECRET_NAMES};

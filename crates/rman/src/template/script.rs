@@ -179,18 +179,26 @@ pub fn sqlplus_script(
     body: &str,
     header: bool,
 ) -> Result<String, TemplateError> {
-    let mut script = String::new();
     if header {
-        script.push_str(&set.render("sqlplusheader", subs)?);
-        script.push('\n');
+        return sqlplus_script_with_header(set, subs, "sqlplusheader", body);
     }
-    script.push_str(body);
-    script.push('\n');
-    if header {
-        script.push_str(&set.render("sqlplusfooter", subs)?);
-        script.push('\n');
-    }
-    Ok(script)
+    Ok(format!("{body}\n"))
+}
+
+/// A SQL*Plus script with header entry `header` (e.g. the report's
+/// `sqlplusautorestoreheader`): `header` + `body` + `sqlplusfooter`, each followed by a
+/// newline.
+pub fn sqlplus_script_with_header(
+    set: &TemplateSet,
+    subs: &Substitutions,
+    header: &str,
+    body: &str,
+) -> Result<String, TemplateError> {
+    Ok(format!(
+        "{}\n{body}\n{}\n",
+        set.render(header, subs)?,
+        set.render("sqlplusfooter", subs)?
+    ))
 }
 
 /// The body of action `setschedule` (run with [`sqlplus_script`] and the header): entries
